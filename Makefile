@@ -1,0 +1,58 @@
+# Groundswell: `make run` to try it, `make test` to test it. Needs Python 3.11 and make.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PORT ?= 8000
+
+.PHONY: run test install install-dev messages lint format migrate seed bench bench-smoke clean
+
+$(BIN)/activate:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found; set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime messages
+
+install-dev: $(VENV)/.dev messages
+
+# Compile the .po translations (pure Python, so gettext need not be installed).
+messages: $(VENV)/.runtime
+	@$(BIN)/pybabel compile --use-fuzzy -d locale -D django --statistics 2>&1 | grep -v "^$$" || true
+
+migrate: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=1 $(PY) manage.py seed_demo
+
+## run: install, migrate, seed the demo and start web + worker + beat on http://127.0.0.1:8000/
+run: seed
+	@echo "Starting web (http://127.0.0.1:$(PORT)/), Celery worker and beat. Ctrl-C stops all three."
+	DEBUG=1 BIND=127.0.0.1:$(PORT) $(BIN)/honcho start
+
+## test: install test dependencies and run the whole suite
+test: install-dev
+	@if command -v chromium >/dev/null 2>&1; then echo "Chromium found: browser tests will run."; \
+	else echo "NOTE: Chromium not found, so the browser tests are SKIPPED (apt-get install -y chromium to run them)."; fi
+	$(BIN)/pytest -n $${TEST_WORKERS:-2} --dist loadgroup $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,41 @@
+"""Background import jobs: large files are imported by a worker, with progress."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import TimeStampedModel
+
+
+class ImportJob(TimeStampedModel):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("what is imported"), max_length=30, default="supporters")
+    file = models.FileField(_("file"), upload_to="imports/")
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(_("rows in file"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_rows = models.PositiveIntegerField(_("rows created"), default=0)
+    updated_rows = models.PositiveIntegerField(_("rows updated"), default=0)
+    # [{"row": 12, "field": "email", "error": "Enter a valid email address."}, ...]
+    errors = models.JSONField(_("errors per row"), default=list, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Import of {self.kind} #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)

@@ -1,0 +1,118 @@
+"""The decision body, its districts and the people who hold its seats."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .base import TimeStampedModel
+
+
+class DecisionBody(TimeStampedModel):
+    """A council or county board: the body whose vote a campaign needs."""
+
+    name = models.CharField(_("name"), max_length=200)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=200)
+    seats = models.PositiveSmallIntegerField(_("number of seats"))
+    ocd_division_id = models.CharField(_("Open Civic Data division id"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("decision body")
+        verbose_name_plural = _("decision bodies")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seats__gte=1), name="body_has_seats"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def majority(self) -> int:
+        return self.seats // 2 + 1
+
+
+class DistrictQuerySet(models.QuerySet):
+    def for_zip(self, zip_code: str, body: DecisionBody | None = None) -> "District | None":
+        """The one district covering this ZIP, or None when none or several do."""
+        candidates = self.filter(zips__zip_code=zip_code)
+        if body is not None:
+            candidates = candidates.filter(body=body)
+        found = list(candidates.distinct()[:2])
+        return found[0] if len(found) == 1 else None
+
+
+class District(TimeStampedModel):
+    body = models.ForeignKey(DecisionBody, on_delete=models.CASCADE, related_name="districts")
+    number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=120)
+    ocd_id = models.CharField(_("Open Civic Data id"), max_length=255, blank=True)
+
+    objects = DistrictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["body", "number", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "name"], name="district_name_unique_in_body"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class DistrictZip(models.Model):
+    """A ZIP code a district covers. A ZIP may span several districts, in which
+    case it alone cannot tell a supporter's district."""
+
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="zips")
+    zip_code = models.CharField(_("ZIP code"), max_length=5, db_index=True)
+
+    class Meta:
+        ordering = ["zip_code"]
+        verbose_name = _("district ZIP code")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "zip_code"], name="district_zip_unique"),
+        ]
+
+    def __str__(self):
+        return self.zip_code
+
+
+class CouncilMemberQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+
+class CouncilMember(TimeStampedModel):
+    body = models.ForeignKey(DecisionBody, on_delete=models.CASCADE, related_name="members")
+    district = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        help_text=_("Empty for an at-large seat."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title"), max_length=100, default="Commissioner")
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    office_address = models.TextField(_("office address"), blank=True)
+    photo_url = models.URLField(_("photo URL"), blank=True)
+    term_start = models.DateField(_("term start"), null=True, blank=True)
+    term_end = models.DateField(_("term end"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = CouncilMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["body", "district__number", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(term_end__isnull=True)
+                | models.Q(term_start__isnull=True)
+                | models.Q(term_end__gte=models.F("term_start")),
+                name="member_term_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} {self.name}".strip()

@@ -1,0 +1,221 @@
+"""Supporters, their consents and tags."""
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from .base import Language, TimeStampedModel
+from .officials import District
+
+zip_validator = RegexValidator(r"^\d{5}$", _("Enter a 5-digit ZIP code."))
+
+
+def normalize_email(value: str | None) -> str | None:
+    """Emails are compared case-insensitively; store them lower-cased."""
+    value = (value or "").strip()
+    return value.lower() or None
+
+
+def normalize_phone(value: str | None, region: str | None = None) -> str | None:
+    """E.164 (+15551234567), or None when empty. Raises ValidationError when the
+    number cannot be a real phone number."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, region or settings.PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("Enter a valid phone number."), code="invalid_phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Enter a valid phone number."), code="invalid_phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_zip(value: str | None) -> str:
+    """Keep the 5-digit ZIP of a ZIP+4."""
+    value = (value or "").strip()
+    if len(value) == 10 and value[5] == "-":
+        value = value[:5]
+    return value
+
+
+class Sector(models.TextChoices):
+    """The twelve sectors Drug-Free Communities coalitions report on."""
+
+    YOUTH = "youth", _("Youth")
+    PARENTS = "parents", _("Parents")
+    BUSINESS = "business", _("Business")
+    MEDIA = "media", _("Media")
+    SCHOOLS = "schools", _("Schools")
+    YOUTH_SERVING = "youth_serving", _("Youth-serving organization")
+    LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement")
+    RELIGIOUS = "religious", _("Religious or fraternal organization")
+    CIVIC = "civic", _("Civic or volunteer group")
+    HEALTHCARE = "healthcare", _("Healthcare professional")
+    GOVERNMENT = "government", _("State, local or tribal government")
+    OTHER = "other", _("Other organization reducing substance use")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SupporterQuerySet(models.QuerySet):
+    def reachable_by_email(self):
+        return self.filter(
+            email__isnull=False,
+            email_consent_at__isnull=False,
+            unsubscribed_at__isnull=True,
+            email_bounced_at__isnull=True,
+        )
+
+    def reachable_by_sms(self):
+        return self.filter(
+            phone__isnull=False, sms_consent_at__isnull=False, unsubscribed_at__isnull=True
+        )
+
+
+class Supporter(TimeStampedModel):
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    # Stored lower-cased (a check constraint holds it), so the plain unique
+    # index is case-insensitive uniqueness and serves exact lookups too.
+    email = models.EmailField(_("email"), max_length=254, null=True, blank=True, unique=True)
+    phone = models.CharField(
+        _("mobile phone"),
+        max_length=20,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Stored in E.164 form, e.g. +16125550123."),
+    )
+    zip_code = models.CharField(_("ZIP code"), max_length=5, blank=True, validators=[zip_validator])
+    street_address = models.CharField(_("street address"), max_length=255, blank=True)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supporters",
+        help_text=_("Derived from the ZIP code when only one district covers it."),
+    )
+    language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language, default=Language.ENGLISH
+    )
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector, blank=True)
+    is_youth = models.BooleanField(_("youth"), default=False)
+
+    email_consent_at = models.DateTimeField(_("email consent given"), null=True, blank=True)
+    email_consent_source = models.CharField(_("email consent source"), max_length=100, blank=True)
+    sms_consent_at = models.DateTimeField(_("SMS consent given"), null=True, blank=True)
+    sms_consent_source = models.CharField(_("SMS consent source"), max_length=100, blank=True)
+    unsubscribed_at = models.DateTimeField(
+        _("unsubscribed"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the supporter unsubscribes: no message on any channel after it."),
+    )
+    email_bounced_at = models.DateTimeField(_("email hard-bounced"), null=True, blank=True)
+
+    tags = models.ManyToManyField(Tag, blank=True, related_name="supporters")
+    notes = models.TextField(_("notes"), blank=True)
+
+    objects = SupporterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
+                name="supporter_has_email_or_phone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=True) | models.Q(email=Lower("email")),
+                name="supporter_email_lowercase",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(phone__isnull=True) | models.Q(phone__startswith="+"),
+                name="supporter_phone_e164",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["last_name", "first_name"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self):
+        self.email = normalize_email(self.email)
+        self.zip_code = normalize_zip(self.zip_code)
+        errors = {}
+        try:
+            self.phone = normalize_phone(self.phone)
+        except ValidationError as error:
+            errors["phone"] = error.messages
+        if not self.email and not self.phone and "phone" not in errors:
+            errors["email"] = [_("Give an email address or a mobile phone number.")]
+        if errors:
+            raise ValidationError(errors)
+        if self.zip_code and self.district_id is None:
+            self.district = District.objects.for_zip(self.zip_code)
+
+    @property
+    def can_receive_email(self) -> bool:
+        return bool(
+            self.email
+            and self.email_consent_at
+            and not self.unsubscribed_at
+            and not self.email_bounced_at
+        )
+
+    @property
+    def can_receive_sms(self) -> bool:
+        return bool(self.phone and self.sms_consent_at and not self.unsubscribed_at)
+
+
+class ConsentEvent(models.Model):
+    """The consent ledger: every grant and withdrawal, when, where and for which
+    campaign. The supporter's consent fields hold the current state."""
+
+    class Kind(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.CASCADE, related_name="consent_events"
+    )
+    channel = models.CharField(_("channel"), max_length=5, choices=Channel)
+    kind = models.CharField(_("event"), max_length=10, choices=Kind)
+    source = models.CharField(_("source"), max_length=100)
+    campaign = models.ForeignKey(
+        "campaign.Campaign", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    wording = models.TextField(_("wording shown"), blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.get_kind_display()} ({self.source})"

@@ -1,0 +1,1 @@
+"""Writes and side effects. Views, admin and tasks call these; rules live here."""

@@ -1,0 +1,235 @@
+"""Writes about supporters: find-or-create, consent, unsubscribe."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from campaign.models import (
+    Campaign,
+    Channel,
+    ConsentEvent,
+    District,
+    Supporter,
+    normalize_email,
+    normalize_phone,
+    normalize_zip,
+)
+
+# Fields an upsert may fill in; a blank value never erases a known one.
+_UPDATABLE_FIELDS = ("first_name", "last_name", "zip_code", "street_address", "language", "sector")
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    supporter: Supporter
+    created: bool
+
+
+def supporter_find(*, email: str | None = None, phone: str | None = None) -> Supporter | None:
+    """The supporter with this email (case-insensitive), else with this phone.
+
+    Raises ValidationError when the phone cannot be normalised."""
+    email = normalize_email(email)
+    phone = normalize_phone(phone)
+    if not email and not phone:
+        return None
+    query = Q()
+    if email:
+        query |= Q(email=email)
+    if phone:
+        query |= Q(phone=phone)
+    matches = list(Supporter.objects.filter(query)[:2])
+    # An email match wins over a phone match that belongs to someone else.
+    for match in matches:
+        if email and match.email == email:
+            return match
+    return matches[0] if matches else None
+
+
+def supporter_upsert(
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str | None = None,
+    phone: str | None = None,
+    zip_code: str = "",
+    street_address: str = "",
+    language: str = "",
+    sector: str = "",
+    is_youth: bool | None = None,
+) -> UpsertResult:
+    """Find the supporter by email, else phone, and fill in what they gave, or
+    create them. Never erases a known value with a blank one, never creates a
+    second supporter for the same email or phone.
+
+    Side effects: one INSERT or UPDATE. Call inside a transaction; the row is
+    locked until it commits, so concurrent sign-ups of one person serialise.
+    Raises ValidationError on an invalid email, phone or ZIP."""
+    email = normalize_email(email)
+    phone = normalize_phone(phone)
+    given = {
+        "first_name": (first_name or "").strip(),
+        "last_name": (last_name or "").strip(),
+        "zip_code": normalize_zip(zip_code),
+        "street_address": (street_address or "").strip(),
+        "language": language,
+        "sector": sector,
+    }
+    existing = supporter_find(email=email, phone=phone)
+    if existing is not None:
+        supporter = Supporter.objects.select_for_update().get(pk=existing.pk)
+        zip_changed = given["zip_code"] and given["zip_code"] != supporter.zip_code
+        for field in _UPDATABLE_FIELDS:
+            if given[field]:
+                setattr(supporter, field, given[field])
+        if email and not supporter.email:
+            supporter.email = email
+        # Only take the phone when nobody else holds it.
+        if phone and not supporter.phone and not Supporter.objects.filter(phone=phone).exists():
+            supporter.phone = phone
+        if is_youth is not None:
+            supporter.is_youth = is_youth
+        if zip_changed:
+            supporter.district = District.objects.for_zip(supporter.zip_code)
+        supporter.full_clean(validate_unique=False, validate_constraints=False)
+        supporter.save()
+        return UpsertResult(supporter, created=False)
+
+    supporter = Supporter(email=email, phone=phone, is_youth=bool(is_youth))
+    for field in _UPDATABLE_FIELDS:
+        if given[field]:
+            setattr(supporter, field, given[field])
+    supporter.full_clean(validate_unique=False, validate_constraints=False)
+    supporter.save()
+    return UpsertResult(supporter, created=True)
+
+
+def supporter_grant_consent(
+    *,
+    supporter: Supporter,
+    channel: str,
+    source: str,
+    campaign: Campaign | None = None,
+    wording: str = "",
+) -> ConsentEvent:
+    """Record an explicit opt-in on one channel, and clear an earlier
+    unsubscribe: a new explicit sign-up is the only way back in.
+
+    Side effects: updates the supporter, adds a ConsentEvent."""
+    now = timezone.now()
+    if channel == Channel.EMAIL:
+        if not supporter.email:
+            raise ValidationError("Email consent needs an email address.")
+        supporter.email_consent_at, supporter.email_consent_source = now, source
+    elif channel == Channel.SMS:
+        if not supporter.phone:
+            raise ValidationError("SMS consent needs a phone number.")
+        supporter.sms_consent_at, supporter.sms_consent_source = now, source
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    supporter.unsubscribed_at = None
+    supporter.save(
+        update_fields=[
+            "email_consent_at",
+            "email_consent_source",
+            "sms_consent_at",
+            "sms_consent_source",
+            "unsubscribed_at",
+            "updated_at",
+        ]
+    )
+    return ConsentEvent.objects.create(
+        supporter=supporter,
+        channel=channel,
+        kind=ConsentEvent.Kind.GRANTED,
+        source=source,
+        campaign=campaign,
+        wording=wording,
+        occurred_at=now,
+    )
+
+
+def supporter_withdraw_consent(*, supporter: Supporter, channel: str, source: str) -> ConsentEvent:
+    """Withdraw consent on one channel (e.g. an SMS STOP, a "do not call").
+
+    Side effects: updates the supporter, adds a ConsentEvent, suppresses that
+    channel's pending messages."""
+    from campaign.services.reminders import messages_suppress_pending
+
+    now = timezone.now()
+    if channel == Channel.EMAIL:
+        supporter.email_consent_at, supporter.email_consent_source = None, ""
+    elif channel == Channel.SMS:
+        supporter.sms_consent_at, supporter.sms_consent_source = None, ""
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    supporter.save(
+        update_fields=[
+            "email_consent_at",
+            "email_consent_source",
+            "sms_consent_at",
+            "sms_consent_source",
+            "updated_at",
+        ]
+    )
+    messages_suppress_pending(
+        supporter=supporter, channel=channel, reason=f"consent withdrawn ({source})"
+    )
+    return ConsentEvent.objects.create(
+        supporter=supporter,
+        channel=channel,
+        kind=ConsentEvent.Kind.WITHDRAWN,
+        source=source,
+        occurred_at=now,
+    )
+
+
+@transaction.atomic
+def supporter_unsubscribe(*, supporter: Supporter, source: str) -> bool:
+    """Unsubscribe from every channel at once. Idempotent: returns False when
+    the supporter had already unsubscribed.
+
+    Side effects: sets unsubscribed_at, withdraws both consents (ledger rows),
+    suppresses every pending message."""
+    from campaign.services.reminders import messages_suppress_pending
+
+    supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+    if supporter.unsubscribed_at is not None:
+        return False
+    now = timezone.now()
+    had = [
+        channel
+        for channel, given in (
+            (Channel.EMAIL, supporter.email_consent_at),
+            (Channel.SMS, supporter.sms_consent_at),
+        )
+        if given
+    ]
+    supporter.unsubscribed_at = now
+    supporter.email_consent_at = supporter.sms_consent_at = None
+    supporter.email_consent_source = supporter.sms_consent_source = ""
+    supporter.save(
+        update_fields=[
+            "unsubscribed_at",
+            "email_consent_at",
+            "email_consent_source",
+            "sms_consent_at",
+            "sms_consent_source",
+            "updated_at",
+        ]
+    )
+    ConsentEvent.objects.bulk_create(
+        ConsentEvent(
+            supporter=supporter,
+            channel=channel,
+            kind=ConsentEvent.Kind.WITHDRAWN,
+            source=source,
+            occurred_at=now,
+        )
+        for channel in had
+    )
+    messages_suppress_pending(supporter=supporter, channel=None, reason=f"unsubscribed ({source})")
+    return True

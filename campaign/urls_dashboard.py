@@ -1,0 +1,4 @@
+"""Coordinator dashboard (login required)."""
+
+app_name = "dashboard"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Public pages: campaign page, personal action page, unsubscribe, SMS webhook."""
+
+app_name = "public"
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def site(request):
+    return {"COALITION_NAME": settings.COALITION_NAME}

@@ -1,0 +1,36 @@
+"""Where the client's IP address comes from, decided in one place.
+
+Rate limits (django-ratelimit) and login lockouts (django-axes) key on the
+client IP. A raw X-Forwarded-For header can be forged by anyone, so it is only
+believed for the hops added by proxies we run: TRUSTED_PROXY_COUNT of them.
+"""
+
+from django.conf import settings
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _ip_from_forwarded_for(header: str, trusted_hops: int) -> str | None:
+    hops = [hop.strip() for hop in header.split(",") if hop.strip()]
+    if len(hops) < trusted_hops:
+        return None
+    # Each trusted proxy appends the address it saw; the left part is
+    # client-controlled, so take the entry our outermost proxy added.
+    return hops[-trusted_hops]
+
+
+class TrustedClientIPMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        trusted_hops = settings.TRUSTED_PROXY_COUNT
+        if trusted_hops:
+            forwarded = _ip_from_forwarded_for(
+                request.META.get("HTTP_X_FORWARDED_FOR", ""), trusted_hops
+            )
+            if forwarded:
+                request.META["REMOTE_ADDR"] = forwarded
+        return self.get_response(request)

@@ -1,0 +1,53 @@
+"""Personas and shared fixtures.
+
+- admin: superuser, sees everything.
+- coordinator: in the Coordinator group, runs campaigns and sees supporters.
+- viewer: in the Viewer group (board member, funder): aggregates only, never
+  a supporter's name, email, phone or address.
+"""
+
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Rate-limit counters live in the cache; each test starts with none.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def admin(db):
+    return factories.UserFactory(username="admin", is_superuser=True)
+
+
+@pytest.fixture
+def coordinator(db):
+    return factories.CoordinatorFactory(username="coordinator")
+
+
+@pytest.fixture
+def viewer(db):
+    return factories.ViewerFactory(username="viewer")
+
+
+@pytest.fixture
+def pine_county(db):
+    """A small Pine County: a 7-seat board, districts 1-3 with ZIPs (55063 spans
+    districts 1 and 2), one member per district, and an active public campaign."""
+    body = factories.DecisionBodyFactory(name="Pine County Board of Commissioners", seats=7)
+    d1 = factories.DistrictFactory(body=body, number=1, zips=["55063", "55007"])
+    d2 = factories.DistrictFactory(body=body, number=2, zips=["55063", "55030"])
+    d3 = factories.DistrictFactory(body=body, number=3, zips=["55072"])
+    members = [
+        factories.CouncilMemberFactory(body=body, district=d, name=f"Member {d.number}")
+        for d in (d1, d2, d3)
+    ]
+    campaign = factories.CampaignFactory(
+        decision_body=body, name="Alcohol-free county parks", slug="parks-alcohol-ordinance"
+    )
+    return {"body": body, "districts": [d1, d2, d3], "members": members, "campaign": campaign}
