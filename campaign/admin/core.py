@@ -1,0 +1,1 @@
+"""Admin for the domain: campaigns, officials, supporters, actions. (Foundation issue.)"""

@@ -1,0 +1,4 @@
+"""Provider webhooks for SMS (reminders issue)."""
+
+app_name = "sms"
+urlpatterns: list = []
