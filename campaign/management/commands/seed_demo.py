@@ -1,0 +1,444 @@
+"""Create the Pine County demo (../shared/domain.md). Safe to run again: every
+row is keyed by a natural key, so a second run changes nothing."""
+
+import datetime as dt
+import os
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from campaign import roles
+from campaign.models import (
+    HEARING_KINDS,
+    Action,
+    ActionKind,
+    ActionSource,
+    ActionStatus,
+    Approach,
+    Campaign,
+    CampaignStatus,
+    ConsentEvent,
+    CouncilMember,
+    DecisionBody,
+    District,
+    DistrictZip,
+    Hearing,
+    Language,
+    Position,
+    Sector,
+    Stance,
+    Strategy,
+    Supporter,
+)
+
+DEFAULT_DEMO_PASSWORD = "groundswell-demo-2026"
+SLUG = "parks-alcohol-ordinance"
+
+# District number -> ZIP codes. 55063 (Pine City) spans districts 1 and 2.
+DISTRICT_ZIPS = {
+    1: ["55063", "55007"],
+    2: ["55063", "55030"],
+    3: ["55072", "55735"],
+    4: ["55704", "55756"],
+    5: ["55712", "55783"],
+    6: ["55795", "55037"],
+    7: ["55067", "55749"],
+}
+COMMISSIONERS = [
+    # (district, name, stance, note)
+    (1, "Maria Delgado", Position.YES, "Co-sponsored the draft ordinance."),
+    (2, "Tom Lindqvist", Position.UNDECIDED, "Wants to hear from park neighbours."),
+    (3, "Angela Brooks", Position.YES, "Spoke for it at the parks committee."),
+    (4, "Dale Kowalski", Position.NO, "Worried about enforcement costs."),
+    (5, "Grace Yang", Position.UNDECIDED, ""),
+    (6, "Robert Fairbanks", Position.UNDECIDED, "Asked for data on park incidents."),
+    (7, "Luis Ortega", Position.UNDECIDED, ""),
+]
+FIRST_NAMES_EN = [
+    "Emma",
+    "Liam",
+    "Olivia",
+    "Noah",
+    "Ava",
+    "James",
+    "Sophia",
+    "Mason",
+    "Mia",
+    "Ethan",
+    "Harper",
+    "Logan",
+    "Ella",
+    "Lucas",
+    "Grace",
+    "Henry",
+    "Chloe",
+    "Jack",
+]
+FIRST_NAMES_ES = [
+    "Sofía",
+    "Mateo",
+    "Valentina",
+    "Santiago",
+    "Camila",
+    "Diego",
+    "Lucía",
+    "Javier",
+    "Isabella",
+    "Carlos",
+    "Daniela",
+    "Miguel",
+    "Gabriela",
+    "José",
+]
+LAST_NAMES = [
+    "Anderson",
+    "Johnson",
+    "Nelson",
+    "Peterson",
+    "Olson",
+    "Hernández",
+    "García",
+    "Martínez",
+    "López",
+    "Larson",
+    "Swanson",
+    "Ramírez",
+    "Torres",
+    "Berg",
+    "Lee",
+    "Nguyen",
+    "Morales",
+    "Carlson",
+    "Schmidt",
+    "Flores",
+]
+
+SUPPORTER_COUNT = 200
+ACTION_COUNT = 360
+
+
+class Command(BaseCommand):
+    help = "Create the Pine County demo campaign, its people and three logins (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        now = timezone.now()
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+        users = self._users(password)
+        body, districts = self._body()
+        members = self._members(body, districts)
+        campaign = self._campaign(body, now)
+        self._stances(campaign, members, users["coordinator"], now)
+        hearing = self._hearing(campaign, now)
+        supporters = self._supporters(districts, now)
+        self._actions(campaign, hearing, supporters, members, users["coordinator"], now)
+
+        self.stdout.write(self.style.SUCCESS("Pine County demo is ready."))
+        self.stdout.write(
+            f"  {Supporter.objects.count()} supporters, "
+            f"{Action.objects.filter(campaign=campaign).count()} actions, "
+            f"{CouncilMember.objects.filter(body=body).count()} commissioners"
+        )
+        self.stdout.write(
+            f"  Public page: /c/{SLUG}/    Dashboard: /dashboard/{SLUG}/    Admin: /admin/"
+        )
+        shown = password if password == DEFAULT_DEMO_PASSWORD else "(the DEMO_PASSWORD you set)"
+        self.stdout.write(f"  Logins: admin, coordinator, viewer   password: {shown}")
+
+    def _users(self, password):
+        User = get_user_model()
+        users = {}
+        for username, group, superuser in (
+            ("admin", None, True),
+            ("coordinator", roles.COORDINATOR, False),
+            ("viewer", roles.VIEWER, False),
+        ):
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "email": f"{username}@pinecounty-coalition.example.org",
+                    "is_staff": True,
+                    "is_superuser": superuser,
+                },
+            )
+            if created:
+                user.set_password(password)
+                user.save()
+            if group:
+                user.groups.add(Group.objects.get(name=group))
+            users[username] = user
+        return users
+
+    def _body(self):
+        body, _ = DecisionBody.objects.get_or_create(
+            name="Pine County Board of Commissioners",
+            defaults={
+                "jurisdiction": "Pine County, Minnesota",
+                "seats": 7,
+                "ocd_division_id": "ocd-division/country:us/state:mn/county:pine",
+            },
+        )
+        districts = {}
+        for number, zips in DISTRICT_ZIPS.items():
+            district, _ = District.objects.get_or_create(
+                body=body,
+                name=f"District {number}",
+                defaults={
+                    "number": number,
+                    "ocd_id": f"{body.ocd_division_id}/council_district:{number}",
+                },
+            )
+            for zip_code in zips:
+                DistrictZip.objects.get_or_create(district=district, zip_code=zip_code)
+            districts[number] = district
+        return body, districts
+
+    def _members(self, body, districts):
+        members = {}
+        for number, name, _position, _note in COMMISSIONERS:
+            slug = name.lower().replace(" ", ".")
+            member, _ = CouncilMember.objects.get_or_create(
+                body=body,
+                name=name,
+                defaults={
+                    "district": districts[number],
+                    "title": "Commissioner",
+                    "email": f"{slug}@co.pine.mn.us.example.org",
+                    "phone": f"+1320555{100 + number:04d}",
+                    "office_address": "635 Northridge Dr NW, Pine City, MN 55063",
+                    "term_start": dt.date(2025, 1, 6),
+                    "term_end": dt.date(2029, 1, 1),
+                },
+            )
+            members[number] = member
+        return members
+
+    def _campaign(self, body, now):
+        today = timezone.localdate(now)
+        campaign, _ = Campaign.objects.get_or_create(
+            slug=SLUG,
+            defaults={
+                "name": "Alcohol-free county parks",
+                "name_es": "Parques del condado libres de alcohol",
+                "decision_body": body,
+                "approach": Approach.HYBRID,
+                "strategy": Strategy.MODIFYING_POLICIES,
+                "status": CampaignStatus.ACTIVE,
+                "is_public": True,
+                "goal": "The County Board passes an ordinance banning public consumption "
+                "of alcohol in Pine County parks.",
+                "goal_es": "Que la Junta del Condado apruebe una ordenanza que prohíba el "
+                "consumo público de alcohol en los parques del condado de Pine.",
+                "why_it_matters": "Parks are where our kids play. Alcohol in parks is linked "
+                "to underage drinking, injuries and litter; families deserve safe parks.",
+                "why_it_matters_es": "Los parques son donde juegan nuestros niños. El alcohol "
+                "en los parques se asocia con el consumo de menores, lesiones y basura.",
+                "ask": "Tell your commissioner you support alcohol-free parks, and speak up "
+                "at the public hearing.",
+                "ask_es": "Dígale a su comisionado que apoya parques libres de alcohol y "
+                "hable en la audiencia pública.",
+                "call_script": "Hello, my name is {supporter_name} and I live in your "
+                "district. I'm calling to ask {member_name} to vote yes on the ordinance "
+                "making our county parks alcohol-free. Thank you.",
+                "call_script_es": "Hola, me llamo {supporter_name} y vivo en su distrito. "
+                "Llamo para pedirle a {member_name} que vote sí a la ordenanza que hace "
+                "los parques del condado libres de alcohol. Gracias.",
+                "letter_subject": "Please vote yes on alcohol-free county parks",
+                "letter_subject_es": "Por favor vote sí a parques libres de alcohol",
+                "letter_template": "Dear {member_name},\n\nAs your constituent, I ask you to "
+                "vote yes on the ordinance banning public consumption of alcohol in county "
+                "parks. Safe, family-friendly parks matter to me.\n\nSincerely,\n"
+                "{supporter_name}",
+                "letter_template_es": "Estimado/a {member_name}:\n\nComo residente de su "
+                "distrito, le pido que vote sí a la ordenanza que prohíbe el consumo de "
+                "alcohol en los parques del condado.\n\nAtentamente,\n{supporter_name}",
+                "testimony_guidance": "Keep it to two minutes. Say who you are, where you "
+                "live, and why safe parks matter to you. Bring three printed copies.",
+                "testimony_guidance_es": "Hable un máximo de dos minutos. Diga quién es, "
+                "dónde vive y por qué le importan los parques seguros. Traiga tres copias.",
+                "starts_on": today - dt.timedelta(weeks=8),
+                "vote_expected_on": today + dt.timedelta(weeks=8),
+            },
+        )
+        return campaign
+
+    def _stances(self, campaign, members, coordinator, now):
+        for number, _name, position, note in COMMISSIONERS:
+            member = members[number]
+            if Stance.objects.filter(campaign=campaign, member=member).exists():
+                continue
+            Stance.objects.create(
+                campaign=campaign,
+                member=member,
+                position=Position.UNKNOWN,
+                recorded_by=coordinator,
+                recorded_at=now - dt.timedelta(weeks=8),
+            )
+            Stance.objects.create(
+                campaign=campaign,
+                member=member,
+                position=position,
+                note=note,
+                recorded_by=coordinator,
+                recorded_at=now - dt.timedelta(weeks=3, days=number),
+            )
+
+    def _hearing(self, campaign, now):
+        local_now = timezone.localtime(now)
+        # A Tuesday evening six weeks out, 6:30 pm local time.
+        day = local_now.date() + dt.timedelta(weeks=6)
+        day += dt.timedelta(days=(1 - day.weekday()) % 7)
+        starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(18, 30)))
+        hearing, _ = Hearing.objects.get_or_create(
+            campaign=campaign,
+            title="Public hearing: alcohol in county parks ordinance",
+            defaults={
+                "title_es": "Audiencia pública: ordenanza sobre alcohol en los parques",
+                "starts_at": starts_at,
+                "ends_at": starts_at + dt.timedelta(hours=2),
+                "location_name": "Pine County Courthouse, Board Room",
+                "address": "635 Northridge Dr NW, Pine City, MN 55063",
+                "online_url": "https://meetings.example.org/pine-county-board",
+                "testimony_deadline": starts_at - dt.timedelta(days=2),
+                "testimony_address": "clerk@co.pine.mn.us.example.org",
+            },
+        )
+        return hearing
+
+    def _supporters(self, districts, now):
+        rng = random.Random(2026)
+        sectors = [value for value, _label in Sector.choices]
+        all_zips = [z for zips in DISTRICT_ZIPS.values() for z in zips] + [
+            "55101"
+        ]  # St Paul: outside
+        existing = set(
+            Supporter.objects.filter(email__endswith="@demo.example.org").values_list(
+                "email", flat=True
+            )
+        )
+        new, consents = [], []
+        for n in range(SUPPORTER_COUNT):
+            email = f"supporter{n:03d}@demo.example.org"
+            spanish = rng.random() < 0.3
+            first = rng.choice(FIRST_NAMES_ES if spanish else FIRST_NAMES_EN)
+            last = rng.choice(LAST_NAMES)
+            zip_code = rng.choice(all_zips)
+            joined = now - dt.timedelta(days=rng.randint(0, 55), hours=rng.randint(0, 23))
+            texts = rng.random() < 0.4
+            has_phone = texts or rng.random() < 0.3
+            sector = rng.choice(sectors[:10]) if rng.random() < 0.8 else ""
+            youth = rng.random() < 0.1
+            if email in existing:
+                continue
+            supporter = Supporter(
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=f"+1320555{2000 + n:04d}" if has_phone else None,
+                zip_code=zip_code,
+                district=District.objects.for_zip(zip_code),
+                language=Language.SPANISH if spanish else Language.ENGLISH,
+                sector=sector,
+                is_youth=youth,
+                email_consent_at=joined,
+                email_consent_source="demo",
+                sms_consent_at=joined if texts else None,
+                sms_consent_source="demo" if texts else "",
+            )
+            new.append(supporter)
+        created = Supporter.objects.bulk_create(new)
+        # bulk_create stamps every row "now": spread sign-ups over the past
+        # weeks so the "new supporters per week" chart has a shape.
+        for supporter in created:
+            consents.append(
+                ConsentEvent(
+                    supporter=supporter,
+                    channel="email",
+                    kind=ConsentEvent.Kind.GRANTED,
+                    source="demo",
+                    occurred_at=supporter.email_consent_at,
+                )
+            )
+            Supporter.objects.filter(pk=supporter.pk).update(created_at=supporter.email_consent_at)
+        ConsentEvent.objects.bulk_create(consents)
+        return list(Supporter.objects.filter(email__endswith="@demo.example.org").order_by("email"))
+
+    def _actions(self, campaign, hearing, supporters, members, coordinator, now):
+        rng = random.Random(7)
+        kinds = [
+            (ActionKind.CALL, 30),
+            (ActionKind.LETTER, 20),
+            (ActionKind.EMAIL, 15),
+            (ActionKind.TESTIMONY_IN_PERSON, 8),
+            (ActionKind.WRITTEN_TESTIMONY, 8),
+            (ActionKind.ATTEND_HEARING, 10),
+            (ActionKind.PETITION, 6),
+            (ActionKind.MEETING, 3),
+        ]
+        member_by_district = {m.district_id: m for m in members.values()}
+        existing = set(
+            Action.objects.filter(
+                campaign=campaign, idempotency_key__startswith="demo:"
+            ).values_list("idempotency_key", flat=True)
+        )
+        open_pledges = set(
+            Action.objects.filter(campaign=campaign, status=ActionStatus.PLEDGED).values_list(
+                "supporter_id", "kind"
+            )
+        )
+        new, created_at = [], {}
+        for n in range(ACTION_COUNT):
+            # Draw every random value first, so a second run (which skips rows
+            # that exist) walks the same sequence and creates nothing new.
+            supporter = rng.choice(supporters)
+            kind = rng.choices([k for k, _w in kinds], weights=[w for _k, w in kinds])[0]
+            done = rng.random() < 0.6
+            created = now - dt.timedelta(days=rng.randint(1, 50), hours=rng.randint(0, 12))
+            completed = min(created + dt.timedelta(days=rng.randint(0, 5)), now)
+            outside_target = rng.choice(list(members.values()))
+            source = rng.choice([ActionSource.PUBLIC_FORM, ActionSource.PHONE_BANK])
+            logged = rng.random() < 0.5
+
+            key = f"demo:{n}"
+            status = ActionStatus.COMPLETED if done else ActionStatus.PLEDGED
+            if key in existing or (
+                status == ActionStatus.PLEDGED and (supporter.pk, kind) in open_pledges
+            ):
+                continue
+            if status == ActionStatus.PLEDGED:
+                open_pledges.add((supporter.pk, kind))
+            target = None
+            if kind != ActionKind.ATTEND_HEARING:
+                target = member_by_district.get(supporter.district_id)
+                if target is None and kind in (
+                    ActionKind.CALL,
+                    ActionKind.LETTER,
+                    ActionKind.EMAIL,
+                ):
+                    target = outside_target
+            created_at[key] = created
+            new.append(
+                Action(
+                    supporter=supporter,
+                    campaign=campaign,
+                    kind=kind,
+                    status=status,
+                    target=target,
+                    hearing=hearing if kind in HEARING_KINDS else None,
+                    due_date=None if done else timezone.localdate(created) + dt.timedelta(days=7),
+                    completed_at=completed if done else None,
+                    source=source,
+                    logged_by=coordinator if logged else None,
+                    idempotency_key=key,
+                )
+            )
+        Action.objects.bulk_create(new)
+        # bulk_create stamps every row "now"; give them their place in the past weeks.
+        for action in new:
+            Action.objects.filter(pk=action.pk).update(
+                created_at=created_at[action.idempotency_key]
+            )
