@@ -165,7 +165,9 @@ class Supporter(TimeStampedModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        # Normalise before field validation, so " Ana@Example.org " and
+        # "55063-1234" are accepted, and uniqueness is checked on stored forms.
         self.email = normalize_email(self.email)
         self.zip_code = normalize_zip(self.zip_code)
         errors = {}
@@ -173,10 +175,16 @@ class Supporter(TimeStampedModel):
             self.phone = normalize_phone(self.phone)
         except ValidationError as error:
             errors["phone"] = error.messages
-        if not self.email and not self.phone and "phone" not in errors:
-            errors["email"] = [_("Give an email address or a mobile phone number.")]
+        try:
+            super().clean_fields(exclude=(exclude or set()) | set(errors))
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def clean(self):
+        if not self.email and not self.phone:
+            raise ValidationError({"email": _("Give an email address or a mobile phone number.")})
         if self.zip_code and self.district_id is None:
             self.district = District.objects.for_zip(self.zip_code)
 
