@@ -1,4 +1,19 @@
-"""Public pages: campaign page, personal action page, unsubscribe, SMS webhook."""
+"""Public pages: campaign page, personal action page, unsubscribe. (These URLs
+are a contract: links to them sit in emails, texts and printed flyers.)"""
+
+from django.urls import path
+
+from campaign.views import public
 
 app_name = "public"
-urlpatterns: list = []
+urlpatterns = [
+    path("c/<slug:slug>/", public.campaign_page, name="campaign"),
+    path("a/<str:token>/", public.action_page, name="action_page"),
+    path("a/<str:token>/done/<int:action_id>/", public.action_done, name="action_done"),
+    path(
+        "a/<str:token>/hearing-<int:hearing_id>.ics",
+        public.action_hearing_ics,
+        name="action_hearing_ics",
+    ),
+    path("u/<str:token>/", public.unsubscribe, name="unsubscribe"),
+]

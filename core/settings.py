@@ -8,6 +8,7 @@ broker, mail to the console). Production sets the variables listed in
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Turns a rate-limited view's exception into RATELIMIT_VIEW's 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -185,6 +188,11 @@ CONTENT_SECURITY_POLICY = {
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_VIEW = "core.views.ratelimited"
 PUBLIC_POST_RATE = env.str("PUBLIC_POST_RATE", default="10/m")
+# RFC 8058 one-click unsubscribes arrive from mail providers' servers, many
+# people behind one address: a looser limit than the sign-up form's.
+PUBLIC_UNSUBSCRIBE_RATE = env.str("PUBLIC_UNSUBSCRIBE_RATE", default="120/m")
+# How long the links in emails (/a/ action page, /u/ unsubscribe) stay valid.
+PUBLIC_TOKEN_MAX_AGE_DAYS = env.int("PUBLIC_TOKEN_MAX_AGE_DAYS", default=365)
 RATELIMIT_IP_META_KEY = "REMOTE_ADDR"
 
 # CACHE (rate-limit counters must be shared between web workers)
@@ -238,7 +246,7 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # Default: kombu's filesystem transport in var/broker, so a laptop needs no
 # server. Set CELERY_BROKER_URL=redis://... (or amqp://) in production.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-BROKER_DIR = VAR_DIR / "broker"
+BROKER_DIR = Path(env.str("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
@@ -268,7 +276,66 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+
+# REMINDERS, OUTBOX AND SMS (issue 6)
+# ------------------------------------------------------------------------------
+# The due time of every message lives in its outbox row; beat only wakes the
+# dispatcher, which claims due rows and publishes send tasks (no long ETAs).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_BEAT_SCHEDULE: dict = {
+    "dispatch-due-messages": {
+        "task": "campaign.messages_dispatch",
+        "schedule": 60.0,
+        # A dispatcher tick that waited a minute in the queue is stale: the
+        # next one covers it.
+        "options": {"expires": 55},
+    },
+    "coordinator-digest": {
+        "task": "campaign.digest_queue",
+        "schedule": crontab(
+            hour=env.int("DIGEST_HOUR", default=7), minute=env.int("DIGEST_MINUTE", default=30)
+        ),
+        "options": {"expires": 3600},
+    },
+}
+# Rows claimed per dispatcher transaction, and messages per send task (one
+# SMTP connection serves a whole task).
+MESSAGE_DISPATCH_BATCH = env.int("MESSAGE_DISPATCH_BATCH", default=500)
+MESSAGE_SEND_CHUNK = env.int("MESSAGE_SEND_CHUNK", default=20)
+# Transient failures (SMTP 4xx, timeouts) go back to pending with an
+# exponential backoff: base * 2**(attempts-1), capped at an hour.
+MESSAGE_RETRY_BASE_SECONDS = env.float("MESSAGE_RETRY_BASE_SECONDS", default=60.0)
+MESSAGE_MAX_ATTEMPTS = env.int("MESSAGE_MAX_ATTEMPTS", default=6)
+# A claimed row whose send never started (its task was lost) returns to
+# pending after this long; a row whose send started is never resent
+# automatically (it is "in doubt", listed in the admin outbox).
+MESSAGE_CLAIM_TIMEOUT = env.float("MESSAGE_CLAIM_TIMEOUT", default=1800.0)
+PLEDGE_FOLLOWUP_DAYS = env.int("PLEDGE_FOLLOWUP_DAYS", default=3)
+# SMS quiet hours, in the coalition's TIME_ZONE (47 CFR 64.1200(c)(1) allows
+# 8am-9pm; some states are stricter). Texts due inside are deferred.
+QUIET_HOURS_START = env.str("QUIET_HOURS_START", default="20:00")
+QUIET_HOURS_END = env.str("QUIET_HOURS_END", default="09:00")
+for _name in ("QUIET_HOURS_START", "QUIET_HOURS_END"):
+    try:
+        _hour, _minute = (int(part) for part in vars()[_name].split(":"))
+        if not (0 <= _hour < 24 and 0 <= _minute < 60):
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(f"{_name} must be HH:MM, e.g. 20:00.") from None
+# console (default: texts in the worker log), file (one file per text in
+# SMS_FILE_PATH), twilio (needs the three TWILIO_* variables), locmem (tests).
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+if SMS_BACKEND not in ("console", "file", "twilio", "locmem"):
+    raise ImproperlyConfigured("SMS_BACKEND must be console, file, twilio or locmem.")
+if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM):
+    raise ImproperlyConfigured(
+        "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM."
+    )
+# END OF REMINDERS, OUTBOX AND SMS
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -1,0 +1,156 @@
+"""The public sign-up form and the "I did it" form."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import (
+    PUBLIC_ASKS,
+    ActionKind,
+    Campaign,
+    Language,
+    Sector,
+    normalize_email,
+    normalize_phone,
+    normalize_zip,
+)
+from campaign.models.supporters import zip_validator
+
+# What each ask says on the public form ("I will…").
+ASK_LABELS = {
+    ActionKind.CALL: _("Call my commissioner"),
+    ActionKind.LETTER: _("Write a letter"),
+    ActionKind.EMAIL: _("Email my commissioner"),
+    ActionKind.TESTIMONY_IN_PERSON: _("Testify at the hearing in person"),
+    ActionKind.WRITTEN_TESTIMONY: _("Send written testimony"),
+    ActionKind.MEETING: _("Meet with my commissioner"),
+    ActionKind.PETITION: _("Sign the petition"),
+    ActionKind.ATTEND_HEARING: _("Attend the hearing"),
+    ActionKind.PHONE_BANK: _("Help phone-bank"),
+    ActionKind.OTHER: _("Help in another way"),
+}
+
+EMAIL_CONSENT_LABEL = _("Email me updates about this campaign")
+SMS_CONSENT_LABEL = _(
+    "Text me reminders. I agree to receive up to 4 text messages a month about "
+    "this campaign at the mobile number above. Message and data rates may apply. "
+    "Reply STOP to stop, HELP for help."
+)
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"}
+        ),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone (optional)"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    zip_code = forms.CharField(
+        label=_("ZIP code"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "postal-code", "inputmode": "numeric", "size": "10"}
+        ),
+    )
+    language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+    sector = forms.ChoiceField(
+        label=_("Sector (optional)"),
+        required=False,
+        choices=[("", _("Choose if one fits you"))] + list(Sector.choices),
+    )
+    asks = forms.MultipleChoiceField(
+        label=_("I will…"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    email_updates = forms.BooleanField(label=EMAIL_CONSENT_LABEL, required=False)
+    sms_reminders = forms.BooleanField(label=SMS_CONSENT_LABEL, required=False, initial=False)
+    # Honeypot: hidden from people (and from screen readers), filled by bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        asks = [kind for kind in (campaign.asks or PUBLIC_ASKS) if kind in ASK_LABELS]
+        self.fields["asks"].choices = [(kind, ASK_LABELS[kind]) for kind in asks]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                _("About you"),
+                "first_name",
+                "last_name",
+                "email",
+                "phone",
+                "zip_code",
+                "language",
+                "sector",
+            ),
+            "asks",
+            Fieldset(_("Staying in touch"), "email_updates", "sms_reminders"),
+        )
+
+    @property
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+    def clean_email(self):
+        return normalize_email(self.cleaned_data["email"])
+
+    def clean_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data["phone"]) or ""
+        except ValidationError:
+            raise ValidationError(
+                _("Enter a valid mobile phone number, for example 612-555-0123."),
+                code="invalid_phone",
+            ) from None
+
+    def clean_zip_code(self):
+        value = normalize_zip(self.cleaned_data["zip_code"])
+        try:
+            zip_validator(value)
+        except ValidationError:
+            raise ValidationError(
+                _("Enter a 5-digit ZIP code, for example 55063."), code="invalid_zip"
+            ) from None
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("sms_reminders") and "phone" in cleaned and not cleaned["phone"]:
+            self.add_error("phone", _("Give your mobile phone number to get text reminders."))
+        return cleaned
+
+
+class ActionDoneForm(forms.Form):
+    note = forms.CharField(
+        label=_("How did it go? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,149 @@
+"""Reads for the public pages. Only totals leave this module for /c/ pages:
+no supporter's name, email or phone is ever part of a public figure."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+
+from campaign.models import (
+    SECURED_POSITIONS,
+    TESTIMONY_KINDS,
+    Action,
+    ActionKind,
+    ActionStatus,
+    Campaign,
+    CampaignStatus,
+    ConsentEvent,
+    CouncilMember,
+    Hearing,
+    Stance,
+    Supporter,
+)
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    supporters: int
+    testimonies_pledged: int
+    votes_secured: int
+    votes_needed: int
+    # (label, count) for each kind with at least one completed action.
+    completed_by_kind: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def completed_total(self) -> int:
+        return sum(count for _, count in self.completed_by_kind)
+
+
+def campaign_public_get(*, slug: str) -> Campaign:
+    """The campaign behind a public page, or 404 for drafts, private or closed ones."""
+    return get_object_or_404(Campaign.objects.public().select_related("decision_body"), slug=slug)
+
+
+def campaign_next_hearing(*, campaign: Campaign) -> Hearing | None:
+    return Hearing.objects.upcoming().filter(campaign=campaign).first()
+
+
+def campaign_current_positions(*, campaign: Campaign) -> dict[int, str]:
+    """member id -> current position (the latest Stance row), active members only."""
+    latest = Stance.objects.filter(campaign=campaign, member=OuterRef("pk")).order_by(
+        "-recorded_at", "-id"
+    )
+    rows = (
+        CouncilMember.objects.active()
+        .filter(body_id=campaign.decision_body_id)
+        .annotate(position=Subquery(latest.values("position")[:1]))
+        .values_list("pk", "position")
+    )
+    return {pk: position for pk, position in rows if position}
+
+
+def campaign_public_progress(*, campaign: Campaign) -> PublicProgress:
+    """Aggregate figures for the public page.
+
+    Supporters: distinct people with an action or a consent given through this
+    campaign. Testimonies pledged: in-person and written testimony pledges not
+    cancelled (completed ones included). Votes secured: members whose current
+    stance is champion or yes."""
+    action_people = Action.objects.filter(campaign=campaign).values("supporter_id")
+    consent_people = ConsentEvent.objects.filter(
+        campaign=campaign, kind=ConsentEvent.Kind.GRANTED
+    ).values("supporter_id")
+    supporters = Supporter.objects.filter(
+        Q(pk__in=action_people) | Q(pk__in=consent_people)
+    ).count()
+    counts = dict(
+        Action.objects.filter(campaign=campaign, status=ActionStatus.COMPLETED)
+        .values_list("kind")
+        .annotate(n=Count("*"))
+        .values_list("kind", "n")
+    )
+    labels = dict(ActionKind.choices)
+    completed_by_kind = [
+        (labels[kind], counts[kind]) for kind in ActionKind.values if kind in counts
+    ]
+    testimonies = (
+        Action.objects.filter(campaign=campaign, kind__in=TESTIMONY_KINDS)
+        .exclude(status=ActionStatus.CANCELLED)
+        .count()
+    )
+    positions = campaign_current_positions(campaign=campaign)
+    secured = sum(1 for position in positions.values() if position in SECURED_POSITIONS)
+    return PublicProgress(
+        supporters=supporters,
+        testimonies_pledged=testimonies,
+        votes_secured=secured,
+        votes_needed=campaign.votes_to_win,
+        completed_by_kind=completed_by_kind,
+    )
+
+
+def supporter_action_campaigns(*, supporter: Supporter, campaign_id: int | None) -> list[Campaign]:
+    """The campaigns a personal action page shows: the one named in the link,
+    else every non-draft campaign the supporter pledged in, newest first."""
+    campaigns = Campaign.objects.exclude(status=CampaignStatus.DRAFT).select_related(
+        "decision_body"
+    )
+    if campaign_id is not None:
+        return list(campaigns.filter(pk=campaign_id))
+    return list(campaigns.filter(actions__supporter=supporter).distinct())
+
+
+def supporter_campaign_actions(*, supporter: Supporter, campaign: Campaign) -> list[Action]:
+    return list(
+        Action.objects.filter(supporter=supporter, campaign=campaign)
+        .exclude(status=ActionStatus.CANCELLED)
+        .select_related("target", "hearing")
+        .order_by("created_at", "id")
+    )
+
+
+def members_for_supporter(
+    *, supporter: Supporter, campaign: Campaign
+) -> tuple[list[CouncilMember], str]:
+    """Whom the supporter should contact, and why: ("district", [their member]);
+    ("split", members of every district covering their ZIP); ("body", everyone)
+    when their district is unknown or outside the body."""
+    members = (
+        CouncilMember.objects.active()
+        .filter(body_id=campaign.decision_body_id)
+        .select_related("district")
+    )
+    if supporter.district_id:
+        own = [m for m in members if m.district_id == supporter.district_id]
+        if own:
+            return own, "district"
+    if supporter.zip_code:
+        split = list(members.filter(district__zips__zip_code=supporter.zip_code))
+        if split:
+            return split, "split"
+    return list(members), "body"
+
+
+def personalize(text: str, *, member_name: str, supporter_name: str) -> str:
+    """Fill the {member_name} and {supporter_name} placeholders of a campaign
+    text. Plain replacement, not str.format: the text is written by staff and
+    may hold other braces, and format() would let it reach attributes. The
+    result is plain text: templates escape it."""
+    return text.replace("{member_name}", member_name).replace("{supporter_name}", supporter_name)

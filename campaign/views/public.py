@@ -1,0 +1,304 @@
+"""Public pages: the campaign page with its sign-up form, the personal action
+page, its calendar file, and unsubscribe. No login: /a/ and /u/ links are
+signed tokens (campaign.tokens)."""
+
+import datetime as dt
+import zoneinfo
+from urllib.parse import quote
+
+import icalendar
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from campaign import selectors_public as selectors
+from campaign.forms.public import EMAIL_CONSENT_LABEL, SMS_CONSENT_LABEL, ActionDoneForm, SignupForm
+from campaign.models import ActionStatus, Campaign, Hearing, Supporter
+from campaign.services.actions import action_complete
+from campaign.services.signup import signup_submit
+from campaign.services.supporters import supporter_unsubscribe
+from campaign.tokens import (
+    action_page_path,
+    action_token_read,
+    unsubscribe_token,
+    unsubscribe_token_read,
+)
+
+
+def _public_post_rate(group, request):
+    return settings.PUBLIC_POST_RATE
+
+
+def _unsubscribe_rate(group, request):
+    return settings.PUBLIC_UNSUBSCRIBE_RATE
+
+
+def _use_supporter_language(request, supporter: Supporter) -> None:
+    """The picker (language cookie) wins; else the supporter's own preference
+    beats the browser's Accept-Language."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if supporter.language in dict(settings.LANGUAGES):
+        translation.activate(supporter.language)
+        request.LANGUAGE_CODE = supporter.language
+
+
+def _current_language() -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return "es" if language.startswith("es") else "en"
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+# /c/<slug>/
+# ------------------------------------------------------------------------------
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
+def campaign_page(request, slug):
+    campaign = selectors.campaign_public_get(slug=slug)
+    language = _current_language()
+    if request.method == "POST":
+        form = SignupForm(request.POST, campaign=campaign)
+        if form.is_spam:
+            # Looks like success to the bot; nothing is stored.
+            return render(request, "campaign/public/signup_received.html", {"campaign": campaign})
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = signup_submit(
+                    campaign=campaign,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    zip_code=data["zip_code"],
+                    language=data["language"],
+                    sector=data["sector"],
+                    asks=data["asks"],
+                    email_updates=data["email_updates"],
+                    sms_reminders=data["sms_reminders"],
+                    email_wording=str(EMAIL_CONSENT_LABEL),
+                    sms_wording=str(SMS_CONSENT_LABEL),
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            else:
+                # The same redirect for a new and a known email: nothing tells
+                # a visitor whether an address was already on the list.
+                return redirect(action_page_path(result.supporter, campaign))
+    else:
+        form = SignupForm(campaign=campaign, initial={"language": language})
+    context = {
+        "campaign": campaign,
+        "name": campaign.localized("name", language),
+        "goal": campaign.localized("goal", language),
+        "why_it_matters": campaign.localized("why_it_matters", language),
+        "ask": campaign.localized("ask", language),
+        "testimony_guidance": campaign.localized("testimony_guidance", language),
+        "hearing": selectors.campaign_next_hearing(campaign=campaign),
+        "progress": selectors.campaign_public_progress(campaign=campaign),
+        "form": form,
+    }
+    if context["hearing"]:
+        context["hearing_title"] = context["hearing"].localized_title(language)
+    return render(request, "campaign/public/campaign.html", context)
+
+
+# /a/<token>/
+# ------------------------------------------------------------------------------
+def _supporter_from_action_token(token: str) -> tuple[Supporter, int | None]:
+    found = action_token_read(token)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _mailto(email: str, subject: str, body: str) -> str:
+    # quote(), not quote_plus(): mail clients read "+" in a mailto body literally.
+    return f"mailto:{quote(email, safe='@')}?subject={quote(subject)}&body={quote(body)}"
+
+
+def _campaign_block(request, token: str, supporter: Supporter, campaign: Campaign, language: str):
+    members, reach = selectors.members_for_supporter(supporter=supporter, campaign=campaign)
+    supporter_name = supporter.full_name
+    generic_member = _("Commissioner")
+    member_name = str(members[0]) if reach == "district" and len(members) == 1 else generic_member
+    subject = campaign.localized("letter_subject", language)
+    letter_template = campaign.localized("letter_template", language)
+    cards = []
+    for member in members:
+        letter_for_member = selectors.personalize(
+            letter_template, member_name=str(member), supporter_name=supporter_name
+        )
+        cards.append(
+            {
+                "member": member,
+                "mailto": _mailto(member.email, subject, letter_for_member) if member.email else "",
+                "tel": "tel:" + "".join(c for c in member.phone if c.isdigit() or c == "+"),
+            }
+        )
+    hearing = selectors.campaign_next_hearing(campaign=campaign)
+    actions = selectors.supporter_campaign_actions(supporter=supporter, campaign=campaign)
+    return {
+        "campaign": campaign,
+        "name": campaign.localized("name", language),
+        "goal": campaign.localized("goal", language),
+        "ask": campaign.localized("ask", language),
+        "reach": reach,
+        "cards": cards,
+        "call_script": selectors.personalize(
+            campaign.localized("call_script", language),
+            member_name=member_name,
+            supporter_name=supporter_name,
+        ),
+        "letter_subject": subject,
+        "letter": selectors.personalize(
+            letter_template, member_name=member_name, supporter_name=supporter_name
+        ),
+        "testimony_guidance": campaign.localized("testimony_guidance", language),
+        "hearing": hearing,
+        "hearing_title": hearing.localized_title(language) if hearing else "",
+        "ics_url": reverse("public:action_hearing_ics", args=[token, hearing.pk])
+        if hearing
+        else "",
+        "actions": actions,
+        "share_url": request.build_absolute_uri(reverse("public:campaign", args=[campaign.slug])),
+    }
+
+
+@never_cache
+@require_GET
+def action_page(request, token):
+    supporter, campaign_id = _supporter_from_action_token(token)
+    _use_supporter_language(request, supporter)
+    language = _current_language()
+    campaigns = selectors.supporter_action_campaigns(supporter=supporter, campaign_id=campaign_id)
+    context = {
+        "supporter": supporter,
+        "token": token,
+        "blocks": [
+            _campaign_block(request, token, supporter, campaign, language) for campaign in campaigns
+        ],
+        "done_form": ActionDoneForm(),
+        "unsubscribe_path": reverse("public:unsubscribe", args=[unsubscribe_token(supporter)]),
+        "pledged": ActionStatus.PLEDGED,
+    }
+    return render(request, "campaign/public/action.html", context)
+
+
+@never_cache
+@require_POST
+@ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
+def action_done(request, token, action_id):
+    supporter, _campaign_id = _supporter_from_action_token(token)
+    _use_supporter_language(request, supporter)
+    # Only the token's own supporter's actions: another id is a 404, not a hint.
+    action = supporter.actions.filter(pk=action_id).first()
+    if action is None:
+        raise Http404
+    form = ActionDoneForm(request.POST)
+    note = form.cleaned_data["note"].strip() if form.is_valid() else ""
+    try:
+        action_complete(action=action, note=note)
+    except ValidationError:
+        messages.error(request, _("This pledge was cancelled, so it cannot be marked done."))
+    else:
+        messages.success(request, _("Thank you! We marked it as done."))
+    return redirect(reverse("public:action_page", args=[token]) + "#pledges")
+
+
+@never_cache
+@require_GET
+def action_hearing_ics(request, token, hearing_id):
+    supporter, campaign_id = _supporter_from_action_token(token)
+    _use_supporter_language(request, supporter)
+    language = _current_language()
+    campaign_ids = [
+        c.pk
+        for c in selectors.supporter_action_campaigns(supporter=supporter, campaign_id=campaign_id)
+    ]
+    hearing = (
+        Hearing.objects.scheduled()
+        .filter(pk=hearing_id, campaign_id__in=campaign_ids)
+        .select_related("campaign")
+        .first()
+    )
+    if hearing is None:
+        raise Http404
+    response = HttpResponse(
+        hearing_ics(request, hearing, language), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="hearing.ics"'
+    return response
+
+
+def hearing_ics(request, hearing: Hearing, language: str) -> bytes:
+    """One VEVENT in the coalition's time zone (with its VTIMEZONE), so a
+    phone's calendar shows the local time wherever the phone is set."""
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    starts = hearing.starts_at.astimezone(zone)
+    ends = (hearing.ends_at or hearing.starts_at + dt.timedelta(hours=2)).astimezone(zone)
+    campaign = hearing.campaign
+    page = request.build_absolute_uri(reverse("public:campaign", args=[campaign.slug]))
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Groundswell//Hearing//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"hearing-{hearing.pk}@{request.get_host().split(':')[0]}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", starts)
+    event.add("dtend", ends)
+    event.add("summary", hearing.localized_title(language))
+    location = ", ".join(part for part in (hearing.location_name, hearing.address) if part)
+    if location:
+        event.add("location", location.replace("\n", ", "))
+    description = [campaign.localized("name", language), page]
+    if hearing.online_url:
+        description.append(hearing.online_url)
+    event.add("description", "\n".join(description))
+    event.add("url", page)
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+# /u/<token>/
+# ------------------------------------------------------------------------------
+@never_cache
+@csrf_exempt  # RFC 8058: the mail provider POSTs with no cookie and no token.
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(group="public-unsubscribe", key="ip", rate=_unsubscribe_rate, method="POST")
+def unsubscribe(request, token):
+    supporter = unsubscribe_token_read(token)
+    if supporter is None:
+        raise Http404
+    _use_supporter_language(request, supporter)
+    if request.method == "POST":
+        # GET only confirms: link scanners follow links, they do not POST.
+        one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+        supporter_unsubscribe(
+            supporter=supporter,
+            source="list_unsubscribe_one_click" if one_click else "unsubscribe_link",
+        )
+        return render(request, "campaign/public/unsubscribed.html", {})
+    context = {
+        "already": supporter.unsubscribed_at is not None,
+        "token": token,
+    }
+    return render(request, "campaign/public/unsubscribe.html", context)
