@@ -1,0 +1,509 @@
+"""Import and export (django-import-export) of supporters, council members and actions.
+
+Every import is validated by the model (`clean_model_instances`), so a bad
+email, phone or ZIP is reported on its row instead of being saved; the admin
+runs it in one transaction, so a file with any bad row imports nothing.
+Duplicates are matched by normalised email, else by E.164 phone.
+"""
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+
+from campaign.models import (
+    CONTACT_KINDS,
+    Action,
+    ActionSource,
+    ActionStatus,
+    Campaign,
+    CouncilMember,
+    DecisionBody,
+    District,
+    Language,
+    Sector,
+    Supporter,
+    Tag,
+    normalize_email,
+    normalize_phone,
+    normalize_zip,
+)
+
+# Spreadsheet programs run a cell starting with one of these as a formula
+# (CSV injection, CWE-1236); quoting the cell is not enough, a leading
+# apostrophe is (OWASP, ASVS 5.0 1.2.10).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def neutralise_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def restore_neutralised(value):
+    """Undo `neutralise_formula`, so an exported file imports back unchanged."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_TRIGGERS:
+        return value[1:]
+    return value
+
+
+def _text(value) -> str:
+    """A cell as text. Spreadsheets turn phone numbers and ZIPs into numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class EmailWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return normalize_email(_text(value))
+
+
+class PhoneWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return normalize_phone(_text(value))
+        except ValidationError as error:
+            # import-export reports a ValueError as an error on this field.
+            raise ValueError(error.messages[0]) from None
+
+
+class ZipWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, int | float):
+            # A spreadsheet drops the leading zero of 02134.
+            return _text(value).zfill(5)
+        return normalize_zip(_text(value))
+
+
+class ChoiceWidget(widgets.Widget):
+    """Accepts a choice's value or its label, in any case ("es", "Español")."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.lookup = {}
+        for value, label in choices:
+            self.lookup[str(value).lower()] = value
+            self.lookup[str(label).lower()] = value
+
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value)
+        # An unknown value is kept so that model validation names it.
+        return self.lookup.get(text.lower(), text)
+
+
+class YesNoWidget(widgets.Widget):
+    TRUE = {"1", "true", "yes", "y", "si", "sí", "x"}
+    FALSE = {"0", "false", "no", "n", ""}
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        text = _text(value).lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(_("Enter yes or no."))
+
+    def render(self, value, obj=None, **kwargs):
+        return "yes" if value else "no"
+
+
+class TagsWidget(widgets.ManyToManyWidget):
+    """Tag names separated by commas; unknown tags are created."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Tag, separator=",", field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        names = [name.strip() for name in _text(value).split(",") if name.strip()]
+        return [Tag.objects.get_or_create(name=name)[0] for name in names]
+
+
+class LookupWidget(widgets.ForeignKeyWidget):
+    """A foreign key by a natural field; an unknown value is an error on the row's field."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(_text(value), row=row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("No %(model)s with %(field)s “%(value)s”.")
+                % {"model": self.model._meta.verbose_name, "field": self.field, "value": value}
+            ) from None
+
+
+class SafeExportResource(resources.ModelResource):
+    """Shared behaviour: formula-safe export, tidy cells on import."""
+
+    def export_field(self, field, instance, **kwargs):
+        return neutralise_formula(super().export_field(field, instance, **kwargs))
+
+    def before_import_row(self, row, **kwargs):
+        for key, value in row.items():
+            if isinstance(value, str):
+                row[key] = restore_neutralised(value.strip())
+
+
+class SupporterResource(SafeExportResource):
+    first_name = fields.Field(attribute="first_name", column_name="first_name")
+    last_name = fields.Field(attribute="last_name", column_name="last_name")
+    email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
+    phone = fields.Field(attribute="phone", column_name="phone", widget=PhoneWidget())
+    zip_code = fields.Field(attribute="zip_code", column_name="zip_code", widget=ZipWidget())
+    street_address = fields.Field(attribute="street_address", column_name="street_address")
+    district = fields.Field(column_name="district", readonly=True)
+    language = fields.Field(
+        attribute="language", column_name="language", widget=ChoiceWidget(Language.choices)
+    )
+    sector = fields.Field(
+        attribute="sector", column_name="sector", widget=ChoiceWidget(Sector.choices)
+    )
+    is_youth = fields.Field(attribute="is_youth", column_name="is_youth", widget=YesNoWidget())
+    tags = fields.Field(attribute="tags", column_name="tags", widget=TagsWidget())
+    notes = fields.Field(attribute="notes", column_name="notes")
+    # Consent is recorded only through the consent services (with its ledger),
+    # never set by a spreadsheet: these columns are exported, not imported.
+    email_consent_at = fields.Field(
+        attribute="email_consent_at",
+        column_name="email_consent_at",
+        readonly=True,
+        widget=widgets.DateTimeWidget(),
+    )
+    sms_consent_at = fields.Field(
+        attribute="sms_consent_at",
+        column_name="sms_consent_at",
+        readonly=True,
+        widget=widgets.DateTimeWidget(),
+    )
+    unsubscribed_at = fields.Field(
+        attribute="unsubscribed_at",
+        column_name="unsubscribed_at",
+        readonly=True,
+        widget=widgets.DateTimeWidget(),
+    )
+    created_at = fields.Field(
+        attribute="created_at",
+        column_name="created_at",
+        readonly=True,
+        widget=widgets.DateTimeWidget(),
+    )
+
+    # Identity fields: filled in on an existing supporter when missing, never
+    # replaced (the same rule as `supporter_upsert`).
+    IDENTITY_FIELDS = ("email", "phone")
+
+    class Meta:
+        model = Supporter
+        fields = (
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "zip_code",
+            "street_address",
+            "district",
+            "language",
+            "sector",
+            "is_youth",
+            "tags",
+            "notes",
+            "email_consent_at",
+            "sms_consent_at",
+            "unsubscribed_at",
+            "created_at",
+        )
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def dehydrate_district(self, supporter):
+        return supporter.district.name if supporter.district_id else ""
+
+    def filter_export(self, queryset, **kwargs):
+        # One query for the rows and one for all their tags, whatever the count.
+        return queryset.select_related("district").prefetch_related("tags")
+
+    def get_instance(self, instance_loader, row):
+        """The supporter with the row's email (case-insensitive), else its phone."""
+        email = normalize_email(_text(row.get("email")))
+        if email:
+            found = Supporter.objects.filter(email=email).first()
+            if found:
+                return found
+        try:
+            phone = normalize_phone(_text(row.get("phone")))
+        except ValidationError:
+            return None  # reported on the row by the phone field
+        if phone:
+            return Supporter.objects.filter(phone=phone).first()
+        return None
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        instance._imported_zip_before = instance.zip_code
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if instance.pk and field.attribute and field.column_name in row:
+            # A blank cell never erases what is known about a supporter.
+            if _text(row[field.column_name]) == "":
+                return
+            if field.attribute in self.IDENTITY_FIELDS and getattr(instance, field.attribute):
+                return
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        if instance.pk and instance.zip_code != getattr(instance, "_imported_zip_before", None):
+            # A new ZIP: `Supporter.clean` derives the district again, but only
+            # when it is empty (None when the ZIP spans several districts).
+            instance.district = None
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+
+
+class CouncilMemberResource(SafeExportResource):
+    body = fields.Field(
+        attribute="body",
+        column_name="body",
+        widget=LookupWidget(DecisionBody, field="name"),
+    )
+    district = fields.Field(attribute="district", column_name="district")
+    email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
+    phone = fields.Field(attribute="phone", column_name="phone", widget=PhoneWidget())
+    active = fields.Field(attribute="active", column_name="active", widget=YesNoWidget())
+
+    class Meta:
+        model = CouncilMember
+        fields = (
+            "body",
+            "district",
+            "name",
+            "title",
+            "email",
+            "phone",
+            "office_address",
+            "photo_url",
+            "term_start",
+            "term_end",
+            "active",
+        )
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def dehydrate_district(self, member):
+        return member.district.name if member.district_id else ""
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("body", "district")
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.attribute == "district":
+            # A district name is only unique within its body.
+            name = _text(row.get("district"))
+            if not name:
+                instance.district = None
+                return
+            if not instance.body_id:
+                return  # the body's own error is reported
+            try:
+                instance.district = District.objects.get(body_id=instance.body_id, name=name)
+            except District.DoesNotExist:
+                raise ValueError(_("No district of this name on this body.")) from None
+            return
+        if field.attribute in ("email", "phone") and (
+            field.column_name in row and row[field.column_name] in (None, "")
+        ):
+            setattr(instance, field.attribute, "")
+            return
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
+    def get_instance(self, instance_loader, row):
+        """The member with the row's email, else its phone, else its name on that body."""
+        members = CouncilMember.objects.all()
+        email = normalize_email(_text(row.get("email")))
+        if email:
+            found = members.filter(email__iexact=email).first()
+            if found:
+                return found
+        try:
+            phone = normalize_phone(_text(row.get("phone")))
+        except ValidationError:
+            phone = None
+        if phone:
+            found = members.filter(phone=phone).first()
+            if found:
+                return found
+        name, body = _text(row.get("name")), _text(row.get("body"))
+        if name and body:
+            return members.filter(name=name, body__name=body).first()
+        return None
+
+
+class ActionResource(SafeExportResource):
+    supporter_email = fields.Field(column_name="supporter_email")
+    supporter_phone = fields.Field(column_name="supporter_phone")
+    supporter_name = fields.Field(column_name="supporter_name", readonly=True)
+    campaign = fields.Field(
+        attribute="campaign",
+        column_name="campaign",
+        widget=LookupWidget(Campaign, field="slug"),
+    )
+    kind = fields.Field(
+        attribute="kind",
+        column_name="kind",
+        widget=ChoiceWidget(Action._meta.get_field("kind").choices),
+    )
+    status = fields.Field(
+        attribute="status",
+        column_name="status",
+        widget=ChoiceWidget(ActionStatus.choices),
+    )
+    target = fields.Field(column_name="target", readonly=True)
+    completed_at = fields.Field(
+        attribute="completed_at", column_name="completed_at", widget=widgets.DateTimeWidget()
+    )
+    due_date = fields.Field(
+        attribute="due_date", column_name="due_date", widget=widgets.DateWidget()
+    )
+    source = fields.Field(attribute="source", column_name="source", readonly=True)
+    created_at = fields.Field(
+        attribute="created_at",
+        column_name="created_at",
+        readonly=True,
+        widget=widgets.DateTimeWidget(),
+    )
+
+    class Meta:
+        model = Action
+        fields = (
+            "supporter_email",
+            "supporter_phone",
+            "supporter_name",
+            "campaign",
+            "kind",
+            "status",
+            "target",
+            "due_date",
+            "completed_at",
+            "outcome_note",
+            "source",
+            "created_at",
+        )
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def dehydrate_supporter_email(self, action):
+        return action.supporter.email or ""
+
+    def dehydrate_supporter_phone(self, action):
+        return action.supporter.phone or ""
+
+    def dehydrate_supporter_name(self, action):
+        return action.supporter.full_name
+
+    def dehydrate_target(self, action):
+        return str(action.target) if action.target_id else ""
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("supporter", "campaign", "target")
+
+    def _supporter_for_row(self, row) -> Supporter | None:
+        from campaign.services.supporters import supporter_find
+
+        try:
+            return supporter_find(
+                email=_text(row.get("supporter_email")), phone=_text(row.get("supporter_phone"))
+            )
+        except ValidationError:
+            return None
+
+    @staticmethod
+    def _row_key(row) -> str:
+        """The same row imported twice gives the same key: re-importing a file
+        adds nothing."""
+        parts = [
+            normalize_email(_text(row.get("supporter_email"))) or "",
+            _text(row.get("supporter_phone")),
+            _text(row.get("campaign")),
+            _text(row.get("kind")).lower(),
+            _text(row.get("status")).lower(),
+            _text(row.get("completed_at")),
+            _text(row.get("due_date")),
+        ]
+        return "import:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+
+    def get_instance(self, instance_loader, row):
+        existing = Action.objects.filter(idempotency_key=self._row_key(row)).first()
+        if existing:
+            return existing
+        supporter = self._supporter_for_row(row)
+        campaign = Campaign.objects.filter(slug=_text(row.get("campaign"))).first()
+        kind = self.fields["kind"].widget.clean(row.get("kind"))
+        if supporter and campaign:
+            # Completing an open pledge completes that pledge, not a copy of it.
+            return Action.objects.filter(
+                supporter=supporter, campaign=campaign, kind=kind, status=ActionStatus.PLEDGED
+            ).first()
+        return None
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        instance._imported_status_before = None if new else instance.status
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        if not instance.supporter_id:
+            supporter = self._supporter_for_row(row)
+            if supporter is None:
+                errors["supporter"] = ValidationError(
+                    _("No supporter with this email or phone."), code="invalid"
+                )
+            else:
+                instance.supporter = supporter
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        instance._imported_row_key = self._row_key(row)
+        instance._imported_by = kwargs.get("user")
+        if instance._state.adding:
+            instance.source = ActionSource.IMPORT
+            instance.logged_by = kwargs.get("user")
+            instance.idempotency_key = instance._imported_row_key
+            if (
+                instance.target_id is None
+                and instance.kind in CONTACT_KINDS
+                and instance.campaign_id
+            ):
+                from campaign.services.actions import target_for_supporter
+
+                instance.target = target_for_supporter(
+                    supporter=instance.supporter, campaign=instance.campaign
+                )
+
+    def do_instance_save(self, instance, is_create):
+        from campaign.services.actions import action_cancel, action_complete
+
+        before = getattr(instance, "_imported_status_before", None)
+        if is_create or before == instance.status:
+            instance.save()
+            return
+        # A pledge closed by an import goes through the services, which also
+        # cancel its pending follow-up reminders.
+        target_status, completed_at = instance.status, instance.completed_at
+        if instance.idempotency_key is None:
+            # Re-importing the file then finds this action instead of adding one.
+            instance.idempotency_key = instance._imported_row_key
+        instance.status, instance.completed_at = before, None
+        instance.save()
+        if target_status == ActionStatus.COMPLETED:
+            action_complete(action=instance, completed_at=completed_at, by=instance._imported_by)
+        elif target_status == ActionStatus.CANCELLED:
+            action_cancel(action=instance)
+        instance.refresh_from_db()
