@@ -28,11 +28,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class CoordinatorFactory(UserFactory):
-    role = roles.COORDINATOR
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=extracted or roles.COORDINATOR))
 
 
 class ViewerFactory(UserFactory):
-    role = roles.VIEWER
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=extracted or roles.VIEWER))
 
 
 class DecisionBodyFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,79 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from campaign.models import Action, ActionKind, ActionSource, ActionStatus
+from campaign.services.actions import (
+    action_cancel,
+    action_complete,
+    action_log,
+    action_pledge,
+    target_for_supporter,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pledging_the_same_kind_twice_keeps_one_open_pledge(pine_county):
+    supporter = factories.SupporterFactory()
+    campaign = pine_county["campaign"]
+    first, created_first = action_pledge(
+        supporter=supporter, campaign=campaign, kind=ActionKind.CALL
+    )
+    second, created_second = action_pledge(
+        supporter=supporter, campaign=campaign, kind=ActionKind.CALL
+    )
+    assert (created_first, created_second) == (True, False)
+    assert first.pk == second.pk
+    assert Action.objects.count() == 1
+
+
+def test_completing_a_pledge_sets_the_time_and_marks_it_self_reported():
+    action = factories.ActionFactory(source=ActionSource.PUBLIC_FORM)
+    action_complete(action=action, note="Left a voicemail")
+    action.refresh_from_db()
+    assert action.status == ActionStatus.COMPLETED
+    assert action.completed_at is not None
+    assert (action.source, action.outcome_note) == (ActionSource.SELF_REPORT, "Left a voicemail")
+
+
+def test_completing_twice_keeps_the_first_completion_time():
+    action = factories.ActionFactory()
+    first = action_complete(action=action).completed_at
+    assert action_complete(action=action).completed_at == first
+
+
+def test_a_cancelled_pledge_cannot_be_completed():
+    action = factories.ActionFactory()
+    action_cancel(action=action)
+    with pytest.raises(ValidationError):
+        action_complete(action=action)
+
+
+def test_logging_with_the_same_idempotency_key_twice_logs_once(coordinator):
+    supporter = factories.SupporterFactory()
+    campaign = factories.CampaignFactory()
+    kwargs = {
+        "supporter": supporter,
+        "campaign": campaign,
+        "kind": ActionKind.CALL,
+        "status": ActionStatus.COMPLETED,
+        "by": coordinator,
+        "idempotency_key": "bulk:1",
+    }
+    first, created = action_log(**kwargs)
+    again, created_again = action_log(**kwargs)
+    assert (created, created_again, first.pk) == (True, False, again.pk)
+    assert Action.objects.count() == 1
+    assert first.logged_by == coordinator
+
+
+def test_the_target_is_the_member_for_the_supporters_district(pine_county):
+    supporter = factories.SupporterFactory(zip_code="55072", district=pine_county["districts"][2])
+    target = target_for_supporter(supporter=supporter, campaign=pine_county["campaign"])
+    assert target == pine_county["members"][2]
+
+
+def test_a_supporter_without_a_district_has_no_target(pine_county):
+    supporter = factories.SupporterFactory(zip_code="55063", district=None)
+    assert target_for_supporter(supporter=supporter, campaign=pine_county["campaign"]) is None
