@@ -24,7 +24,7 @@ def hearing(campaign):
         campaign=campaign,
         title="Public hearing on the parks ordinance",
         title_es="Audiencia pública sobre la ordenanza de parques",
-        starts_at=dt.datetime(2031, 3, 11, 18, 30, tzinfo=dt.UTC),  # 12:30 in Chicago (CST)
+        starts_at=dt.datetime(2031, 3, 11, 18, 30, tzinfo=dt.UTC),  # 13:30 in Chicago (CDT)
         ends_at=dt.datetime(2031, 3, 11, 20, 30, tzinfo=dt.UTC),
         testimony_deadline=dt.datetime(2031, 3, 10, 22, 0, tzinfo=dt.UTC),
         testimony_address="clerk@county.example.gov",
