@@ -1,4 +1,20 @@
 """Coordinator dashboard (login required)."""
 
+from django.urls import path
+
+from campaign.views import dashboard as views
+
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:slug>/", views.campaign_detail, name="campaign"),
+    path("<slug:slug>/log/", views.quick_log, name="log"),
+    path("<slug:slug>/log/bulk/", views.bulk, name="bulk_log"),
+    path("<slug:slug>/search/", views.search, name="search"),
+    path("<slug:slug>/call-list/", views.call_list, name="call_list"),
+    path("<slug:slug>/stance/", views.stance_create, name="stance"),
+    path("<slug:slug>/roster/", views.roster, name="roster"),
+    path("<slug:slug>/report/", views.report, name="report"),
+    path("<slug:slug>/export/supporters.csv", views.export_supporters, name="export_supporters"),
+    path("<slug:slug>/export/actions.csv", views.export_actions, name="export_actions"),
+]

@@ -1,0 +1,155 @@
+"""Streamed CSV exports: rows are read in chunks and written as they come,
+so memory stays flat whether the campaign has ten actions or a million."""
+
+import csv
+import datetime as dt
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from campaign.models import ActionKind, ActionStatus, Campaign, Language, Sector
+from campaign.selectors import DateRange, campaign_actions, campaign_supporters
+
+CHUNK_SIZE = 2000
+# A spreadsheet runs a cell starting with one of these as a formula
+# (CWE-1236); quoting does not stop it, a leading apostrophe does.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def neutralise(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).replace(microsecond=0)
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """A file-like object whose write() returns the line for the response."""
+
+    def write(self, value):
+        return value
+
+
+def _stream(header: list[str], rows):
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(header)  # BOM: Excel then reads UTF-8
+    for row in rows:
+        yield writer.writerow([neutralise(value) for value in row])
+
+
+def _response(filename: str, header: list[str], rows) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_stream(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Personal data must not linger in shared caches (ASVS V8.2.1).
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _filename(campaign: Campaign, what: str, date_range: DateRange) -> str:
+    stamp = timezone.localdate().isoformat()
+    span = ""
+    if date_range.is_set:
+        span = f"-{date_range.start or 'start'}-to-{date_range.end or 'now'}"
+    return f"{campaign.slug}-{what}{span}-{stamp}.csv"
+
+
+SUPPORTER_COLUMNS = [
+    ("id", "id"),
+    ("first_name", "first_name"),
+    ("last_name", "last_name"),
+    ("email", "email"),
+    ("phone", "phone"),
+    ("zip_code", "zip_code"),
+    ("street_address", "street_address"),
+    ("district", "district__name"),
+    ("language", "language"),
+    ("sector", "sector"),
+    ("is_youth", "is_youth"),
+    ("email_consent_at", "email_consent_at"),
+    ("sms_consent_at", "sms_consent_at"),
+    ("unsubscribed_at", "unsubscribed_at"),
+    ("created_at", "created_at"),
+]
+
+
+def supporters_csv_response(campaign: Campaign, date_range: DateRange) -> StreamingHttpResponse:
+    """The campaign's base (personal data: coordinators only)."""
+    rows = (
+        campaign_supporters(campaign, date_range)
+        .order_by("pk")
+        .values_list(*(source for _name, source in SUPPORTER_COLUMNS))
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    languages = dict(Language.choices)
+    sectors = dict(Sector.choices)
+    language_index = [name for name, _s in SUPPORTER_COLUMNS].index("language")
+    sector_index = language_index + 1
+
+    def labelled():
+        for row in rows:
+            row = list(row)
+            row[language_index] = languages.get(row[language_index], row[language_index])
+            row[sector_index] = sectors.get(row[sector_index], row[sector_index])
+            yield row
+
+    return _response(
+        _filename(campaign, "supporters", date_range),
+        [name for name, _source in SUPPORTER_COLUMNS],
+        labelled(),
+    )
+
+
+ACTION_COLUMNS = [
+    ("id", "id"),
+    ("kind", "kind"),
+    ("status", "status"),
+    ("created_at", "created_at"),
+    ("due_date", "due_date"),
+    ("completed_at", "completed_at"),
+    ("target", "target__name"),
+    ("target_district", "target__district__name"),
+    ("hearing", "hearing__title"),
+    ("source", "source"),
+    ("supporter_district", "supporter__district__name"),
+]
+PERSONAL_ACTION_COLUMNS = [
+    ("supporter_id", "supporter_id"),
+    ("first_name", "supporter__first_name"),
+    ("last_name", "supporter__last_name"),
+    ("email", "supporter__email"),
+    ("phone", "supporter__phone"),
+    ("outcome_note", "outcome_note"),
+]
+
+
+def actions_csv_response(
+    campaign: Campaign, date_range: DateRange, *, personal: bool
+) -> StreamingHttpResponse:
+    """The campaign's actions. Without `personal`, no supporter column and no
+    free-text note (a note can name people): safe for board members."""
+    columns = ACTION_COLUMNS + (PERSONAL_ACTION_COLUMNS if personal else [])
+    rows = (
+        campaign_actions(campaign, date_range)
+        .order_by("pk")
+        .values_list(*(source for _name, source in columns))
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    kinds = dict(ActionKind.choices)
+    statuses = dict(ActionStatus.choices)
+
+    def labelled():
+        for row in rows:
+            row = list(row)
+            row[1] = kinds.get(row[1], row[1])
+            row[2] = statuses.get(row[2], row[2])
+            yield row
+
+    return _response(
+        _filename(campaign, "actions", date_range),
+        [name for name, _source in columns],
+        labelled(),
+    )

@@ -1,0 +1,608 @@
+"""Dashboard reads. Every figure here is computed by the database: each
+section is one aggregate query (conditional counts), whatever the data size.
+
+Counting rules (shown on the pages too):
+- An action's date is its completion time when completed, otherwise the time
+  it was logged or pledged. The date-range filter keeps actions dated inside it.
+- Supporters in a campaign's base: everyone with at least one action in the
+  campaign; the date range keeps those who joined (were created) inside it.
+- Stances: the whip count shows each member's latest stance recorded on or
+  before the range's end.
+- Completion rate: completed / (completed + still pledged); cancelled
+  pledges count in neither.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncWeek
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from campaign.models import (
+    CONTACT_KINDS,
+    HEARING_KINDS,
+    LEANING_POSITIONS,
+    SECURED_POSITIONS,
+    Action,
+    ActionKind,
+    ActionStatus,
+    Campaign,
+    ConsentEvent,
+    CouncilMember,
+    District,
+    Hearing,
+    Language,
+    Message,
+    MessageStatus,
+    Position,
+    Sector,
+    Stance,
+    Supporter,
+    Tag,
+)
+
+# Supporters with these tags never appear on a call list (see services.call_list).
+DO_NOT_CALL_TAG = "do-not-call"
+WRONG_NUMBER_TAG = "wrong-number"
+# A message left "sending" this long may or may not have gone out.
+IN_DOUBT_AFTER = dt.timedelta(minutes=10)
+OVERDUE_LIST_LIMIT = 100
+CALL_LIST_LIMIT = 200
+SEARCH_LIMIT = 20
+
+
+def reached_tag_name(campaign: Campaign) -> str:
+    """The tag marking a supporter reached by this campaign's call list."""
+    return f"reached-c{campaign.pk}"
+
+
+def count_where(condition: Q) -> Count:
+    """COUNT(1) FILTER (WHERE ...): like COUNT(*) it reads no column, so
+    PostgreSQL can answer from an index alone (Django refuses a filtered
+    Count("*"); counting "id" would force a heap read per row)."""
+    return Count(Value(1), filter=condition)
+
+
+# ---------------------------------------------------------------------------
+# Date range
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @property
+    def is_set(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    @property
+    def start_at(self) -> dt.datetime | None:
+        if self.start is None:
+            return None
+        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
+
+    @property
+    def end_before(self) -> dt.datetime | None:
+        """The first instant after the range (the end date is inclusive)."""
+        if self.end is None:
+            return None
+        return timezone.make_aware(
+            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min)
+        )
+
+    def q(self, field_name: str) -> Q:
+        query = Q()
+        if self.start_at:
+            query &= Q(**{f"{field_name}__gte": self.start_at})
+        if self.end_before:
+            query &= Q(**{f"{field_name}__lt": self.end_before})
+        return query
+
+    def as_query_string(self) -> str:
+        parts = []
+        if self.start:
+            parts.append(f"from={self.start.isoformat()}")
+        if self.end:
+            parts.append(f"to={self.end.isoformat()}")
+        return "&".join(parts)
+
+
+ALL_DATES = DateRange()
+
+
+def action_in_range_q(date_range: DateRange, prefix: str = "") -> Q:
+    """Actions dated inside the range (see the counting rules above)."""
+    if not date_range.is_set:
+        return Q()
+    completed = Q(**{f"{prefix}status": ActionStatus.COMPLETED}) & date_range.q(
+        f"{prefix}completed_at"
+    )
+    not_completed = ~Q(**{f"{prefix}status": ActionStatus.COMPLETED}) & date_range.q(
+        f"{prefix}created_at"
+    )
+    return completed | not_completed
+
+
+def campaign_actions(campaign: Campaign, date_range: DateRange = ALL_DATES) -> QuerySet:
+    return Action.objects.filter(Q(campaign=campaign) & action_in_range_q(date_range))
+
+
+# ---------------------------------------------------------------------------
+# Campaign list
+# ---------------------------------------------------------------------------
+
+
+def _count_subquery(queryset: QuerySet, group_field: str) -> Subquery:
+    return Coalesce(
+        Subquery(
+            queryset.order_by().values(group_field).annotate(n=Count("*")).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+def campaigns_overview() -> list[Campaign]:
+    """Every campaign with its headline numbers: supporters, open pledges,
+    completed actions and votes secured. Two queries."""
+    actions = Action.objects.filter(campaign=OuterRef("pk"))
+    campaigns = list(
+        Campaign.objects.select_related("decision_body")
+        .annotate(
+            completed_count=_count_subquery(
+                actions.filter(status=ActionStatus.COMPLETED), "campaign"
+            ),
+            pledged_count=_count_subquery(actions.filter(status=ActionStatus.PLEDGED), "campaign"),
+            supporter_count=Coalesce(
+                Subquery(
+                    Action.objects.filter(campaign=OuterRef("pk"))
+                    .order_by()
+                    .values("campaign")
+                    .annotate(n=Count("supporter", distinct=True))
+                    .values("n")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
+        .order_by("status", "name")
+    )
+    secured = _secured_by_campaign([c.pk for c in campaigns])
+    for campaign in campaigns:
+        campaign.secured_count = secured.get(campaign.pk, 0)
+    return campaigns
+
+
+def _secured_by_campaign(campaign_ids: list[int]) -> dict[int, int]:
+    latest = Stance.objects.filter(
+        campaign_id=OuterRef("campaign_id"), member_id=OuterRef("member_id")
+    ).order_by("-recorded_at", "-id")
+    rows = (
+        Stance.objects.filter(campaign_id__in=campaign_ids, member__active=True)
+        .filter(pk=Subquery(latest.values("pk")[:1]))
+        .filter(position__in=SECURED_POSITIONS)
+        .values("campaign_id")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return {row["campaign_id"]: row["n"] for row in rows}
+
+
+# ---------------------------------------------------------------------------
+# Whip count
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class WhipCount:
+    members: list
+    focus: list
+    votes_needed: int
+    secured: int
+    secured_with_leaning: int
+    seats: int
+    history: dict = field(default_factory=dict)
+
+
+def _members_with_stance(campaign: Campaign, date_range: DateRange) -> QuerySet:
+    latest = Stance.objects.filter(campaign=campaign, member=OuterRef("pk"))
+    if date_range.end_before:
+        latest = latest.filter(recorded_at__lt=date_range.end_before)
+    latest = latest.order_by("-recorded_at", "-id")
+    return (
+        CouncilMember.objects.active()
+        .filter(body_id=campaign.decision_body_id)
+        .annotate(
+            position=Coalesce(Subquery(latest.values("position")[:1]), Value(Position.UNKNOWN)),
+            stance_at=Subquery(latest.values("recorded_at")[:1]),
+        )
+    )
+
+
+def whip_count(campaign: Campaign, date_range: DateRange = ALL_DATES) -> WhipCount:
+    """Every active member of the body with current stance, contacts and
+    pledges; the votes secured; the focus list. Four queries."""
+    members_qs = _members_with_stance(campaign, date_range)
+    members = list(members_qs.select_related("district"))
+    totals = members_qs.aggregate(
+        secured=count_where(Q(position__in=SECURED_POSITIONS)),
+        with_leaning=count_where(Q(position__in=(*SECURED_POSITIONS, Position.LEANING_YES))),
+    )
+
+    contact = Q(status=ActionStatus.COMPLETED, kind__in=CONTACT_KINDS)
+    stats = {
+        row["target_id"]: row
+        for row in campaign_actions(campaign, date_range)
+        .filter(target__isnull=False)
+        .values("target_id")
+        .annotate(
+            contacts=count_where(contact),
+            # A supporter with no known district is never a constituent.
+            constituent=count_where(contact & Q(supporter__district_id=F("target__district_id"))),
+            pledged=count_where(Q(status=ActionStatus.PLEDGED)),
+            completed=count_where(Q(status=ActionStatus.COMPLETED)),
+            last_contact=Max("completed_at", filter=contact),
+        )
+        .annotate(others=F("contacts") - F("constituent"))
+        .order_by()
+    }
+    empty = {"contacts": 0, "constituent": 0, "others": 0, "pledged": 0, "completed": 0}
+    for member in members:
+        row = stats.get(member.pk, empty)
+        member.constituent_contacts = row["constituent"]
+        member.other_contacts = row["others"]
+        member.pledged_count = row["pledged"]
+        member.completed_count = row["completed"]
+        member.last_contact = row.get("last_contact")
+        member.position_label = Position(member.position).label
+
+    history_qs = Stance.objects.filter(campaign=campaign).select_related("recorded_by")
+    if date_range.end_before:
+        history_qs = history_qs.filter(recorded_at__lt=date_range.end_before)
+    history: dict[int, list[Stance]] = {}
+    for stance in history_qs.order_by("member_id", "-recorded_at", "-id"):
+        history.setdefault(stance.member_id, []).append(stance)
+    for member in members:
+        member.history = history.get(member.pk, [])
+
+    # The body has at most a few dozen seats: ordering them here costs nothing.
+    focus = sorted(
+        (m for m in members if m.position in LEANING_POSITIONS),
+        key=lambda m: (m.constituent_contacts, m.name),
+    )
+    return WhipCount(
+        members=members,
+        focus=focus,
+        votes_needed=campaign.votes_to_win,
+        secured=totals["secured"],
+        secured_with_leaning=totals["with_leaning"],
+        seats=campaign.decision_body.seats,
+        history=history,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Pressure (mobilizing)
+# ---------------------------------------------------------------------------
+
+
+def _pressure_counts(today: dt.date) -> dict:
+    completed = count_where(Q(status=ActionStatus.COMPLETED))
+    pledged = count_where(Q(status=ActionStatus.PLEDGED))
+    return {
+        "pledged": pledged,
+        "completed": completed,
+        "overdue": count_where(Q(status=ActionStatus.PLEDGED, due_date__lt=today)),
+    }
+
+
+def _with_rate(queryset: QuerySet) -> QuerySet:
+    # Whole percent, rounded down; NULL (shown as a dash) when nothing counts.
+    return queryset.annotate(
+        rate=F("completed") * 100 / NullIf(F("completed") + F("pledged"), 0),
+    )
+
+
+def pressure(campaign: Campaign, date_range: DateRange = ALL_DATES) -> dict:
+    """Actions by kind (pledged, completed, rate, overdue), totals, and the
+    weekly series of completed actions. Three queries."""
+    today = timezone.localdate()
+    actions = campaign_actions(campaign, date_range)
+    labels = dict(ActionKind.choices)
+    by_kind = list(
+        _with_rate(
+            actions.values("kind").annotate(**_pressure_counts(today)).order_by("kind")
+        ).filter(Q(pledged__gt=0) | Q(completed__gt=0))
+    )
+    for row in by_kind:
+        row["label"] = labels.get(row["kind"], row["kind"])
+    totals = actions.aggregate(
+        **_pressure_counts(today),
+        rate=count_where(Q(status=ActionStatus.COMPLETED))
+        * 100
+        / NullIf(count_where(Q(status__in=(ActionStatus.COMPLETED, ActionStatus.PLEDGED))), 0),
+    )
+    weekly = weekly_series(
+        actions.filter(status=ActionStatus.COMPLETED)
+        .annotate(week=TruncWeek("completed_at", output_field=DateField()))
+        .values("week")
+        .annotate(n=Count("*"))
+        .order_by("week"),
+        date_range,
+    )
+    return {"by_kind": by_kind, "totals": totals, "weekly": weekly}
+
+
+def overdue_pledges(campaign: Campaign, date_range: DateRange = ALL_DATES) -> list[Action]:
+    """Open pledges whose due date has passed, oldest first, with the
+    supporter (and phone) for a follow-up call. One query."""
+    return list(
+        campaign_actions(campaign, date_range)
+        .filter(status=ActionStatus.PLEDGED, due_date__lt=timezone.localdate())
+        .select_related("supporter", "target")
+        .order_by("due_date", "id")[:OVERDUE_LIST_LIMIT]
+    )
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def weekly_series(rows, date_range: DateRange) -> list[dict]:
+    """Fill the weeks the database returned no row for with zeros, so the
+    chart and the table show every week between the first and the last."""
+    counts = {row["week"]: row["n"] for row in rows}
+    if not counts and not date_range.is_set:
+        return []
+    weeks = sorted(counts)
+    first = week_start(date_range.start) if date_range.start else (weeks[0] if weeks else None)
+    last = week_start(date_range.end) if date_range.end else (weeks[-1] if weeks else None)
+    if first is None:
+        first = last
+    if last is None:
+        last = max(first, week_start(timezone.localdate()))
+    series = []
+    week = first
+    # Bound the series: a typo like 1900-01-01 must not draw 6,000 bars.
+    while week <= last and len(series) < 260:
+        series.append({"week": week, "n": counts.get(week, 0)})
+        week += dt.timedelta(days=7)
+    return series
+
+
+# ---------------------------------------------------------------------------
+# Base (organizing)
+# ---------------------------------------------------------------------------
+
+
+def campaign_supporters(campaign: Campaign, date_range: DateRange = ALL_DATES) -> QuerySet:
+    """The campaign's base: supporters with at least one action in it."""
+    return Supporter.objects.filter(
+        Exists(Action.objects.filter(campaign=campaign, supporter=OuterRef("pk")))
+    ).filter(date_range.q("created_at"))
+
+
+def base(campaign: Campaign, districts: list[District], date_range: DateRange = ALL_DATES) -> dict:
+    """Supporters by district, sector (all twelve, gaps flagged) and language,
+    plus new supporters per week. Two queries."""
+    counts = {
+        "total": Count("*"),
+        "district_unknown": count_where(
+            Q(district__isnull=True) | ~Q(district_id__in=[d.pk for d in districts])
+        ),
+        "sector_none": count_where(Q(sector="")),
+    }
+    for district in districts:
+        counts[f"district_{district.pk}"] = count_where(Q(district_id=district.pk))
+    for value, _label in Sector.choices:
+        counts[f"sector_{value}"] = count_where(Q(sector=value))
+    for value, _label in Language.choices:
+        counts[f"language_{value}"] = count_where(Q(language=value))
+    supporters = campaign_supporters(campaign, date_range)
+    figures = supporters.aggregate(**counts)
+
+    by_district = [
+        {"label": str(d), "n": figures[f"district_{d.pk}"], "district": d} for d in districts
+    ]
+    by_sector = [
+        {"value": value, "label": label, "n": figures[f"sector_{value}"]}
+        for value, label in Sector.choices
+    ]
+    by_language = [
+        {"value": value, "label": label, "n": figures[f"language_{value}"]}
+        for value, label in Language.choices
+    ]
+    weekly = weekly_series(
+        supporters.annotate(week=TruncWeek("created_at", output_field=DateField()))
+        .values("week")
+        .annotate(n=Count("*"))
+        .order_by("week"),
+        date_range,
+    )
+    return {
+        "total": figures["total"],
+        "by_district": by_district,
+        "district_unknown": figures["district_unknown"],
+        "by_sector": by_sector,
+        "sector_none": figures["sector_none"],
+        "sector_gaps": sum(1 for row in by_sector if row["n"] == 0),
+        "by_language": by_language,
+        "weekly": weekly,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Hearing roster
+# ---------------------------------------------------------------------------
+
+
+def _roster_actions(campaign: Campaign, date_range: DateRange, hearing: Hearing | None):
+    actions = campaign_actions(campaign, date_range).filter(
+        kind__in=HEARING_KINDS, status__in=(ActionStatus.PLEDGED, ActionStatus.COMPLETED)
+    )
+    if hearing is not None:
+        actions = actions.filter(hearing=hearing)
+    return actions
+
+
+def roster_summary(
+    campaign: Campaign, date_range: DateRange = ALL_DATES, hearing: Hearing | None = None
+) -> list[dict]:
+    """Per hearing kind: pledged, confirmed, Spanish speakers. One query."""
+    reached = Tag.objects.filter(
+        name=reached_tag_name(campaign), supporters=OuterRef("supporter_id")
+    )
+    labels = dict(ActionKind.choices)
+    rows = {
+        row["kind"]: row
+        for row in _roster_actions(campaign, date_range, hearing)
+        .annotate(reached=Exists(reached))
+        .values("kind")
+        .annotate(
+            total=Count("*"),
+            confirmed=count_where(Q(status=ActionStatus.COMPLETED) | Q(reached=True)),
+            spanish=count_where(Q(supporter__language=Language.SPANISH)),
+        )
+        .order_by()
+    }
+    empty = {"total": 0, "confirmed": 0, "spanish": 0}
+    return [
+        {"kind": kind, "label": labels[kind], **rows.get(kind, empty)} for kind in HEARING_KINDS
+    ]
+
+
+def roster(
+    campaign: Campaign, date_range: DateRange = ALL_DATES, hearing: Hearing | None = None
+) -> list[Action]:
+    """Who pledged to testify or attend, with contact details. One query."""
+    reached = Tag.objects.filter(
+        name=reached_tag_name(campaign), supporters=OuterRef("supporter_id")
+    )
+    return list(
+        _roster_actions(campaign, date_range, hearing)
+        .annotate(reached=Exists(reached))
+        .select_related("supporter", "hearing", "target")
+        .order_by("kind", "supporter__last_name", "supporter__first_name", "id")
+    )
+
+
+# ---------------------------------------------------------------------------
+# Outbox
+# ---------------------------------------------------------------------------
+
+
+def outbox(campaign: Campaign, date_range: DateRange = ALL_DATES) -> dict:
+    """Message counts by state, "in doubt" = claimed for sending more than
+    ten minutes ago with no result. One query."""
+    stale = timezone.now() - IN_DOUBT_AFTER
+    counts = Message.objects.filter(Q(campaign=campaign) & date_range.q("scheduled_for")).aggregate(
+        pending=count_where(Q(status=MessageStatus.PENDING)),
+        sent=count_where(Q(status=MessageStatus.SENT)),
+        failed=count_where(Q(status=MessageStatus.FAILED)),
+        in_doubt=count_where(Q(status=MessageStatus.SENDING, claimed_at__lt=stale)),
+    )
+    try:
+        base_url = reverse("admin:campaign_message_changelist")
+    except NoReverseMatch:
+        base_url = reverse("admin:index") + "campaign/message/"
+    counts["links"] = {
+        "pending": f"{base_url}?status={MessageStatus.PENDING}",
+        "sent": f"{base_url}?status={MessageStatus.SENT}",
+        "failed": f"{base_url}?status={MessageStatus.FAILED}",
+        "in_doubt": f"{base_url}?status={MessageStatus.SENDING}",
+    }
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# Quick log, call list
+# ---------------------------------------------------------------------------
+
+
+def supporters_search(query: str, limit: int = SEARCH_LIMIT) -> list[Supporter]:
+    """Supporters matching a name, an email or a phone number. One query."""
+    from campaign.models import normalize_phone
+
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    condition = Q(email__startswith=query.lower())
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if digits and len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) // 2:
+        condition |= Q(phone__contains=digits)
+        try:
+            phone = normalize_phone(query)
+        except Exception:
+            phone = None
+        if phone:
+            condition |= Q(phone=phone)
+    if "@" not in query and not digits:
+        terms = query.split()
+        names = Q()
+        for term in terms:
+            names &= Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
+        condition |= names
+    return list(
+        Supporter.objects.filter(condition)
+        .select_related("district")
+        .order_by("last_name", "first_name", "id")[:limit]
+    )
+
+
+def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Supporter], int]:
+    """Supporters to call tonight: those with an open pledge in the campaign,
+    and those who signed up on its page (a consent recorded for it) but have
+    no action in it yet. Left out: no phone, unsubscribed, tagged do-not-call
+    or wrong-number, or already reached by this campaign's call list.
+    Returns (first `limit` supporters with their open pledges, total). Three
+    queries."""
+    from django.db.models import Prefetch
+
+    open_pledge = Action.objects.filter(
+        campaign=campaign, supporter=OuterRef("pk"), status=ActionStatus.PLEDGED
+    )
+    any_action = Action.objects.filter(campaign=campaign, supporter=OuterRef("pk"))
+    signed_up = ConsentEvent.objects.filter(campaign=campaign, supporter=OuterRef("pk"))
+    candidates = (
+        Supporter.objects.filter(phone__isnull=False, unsubscribed_at__isnull=True)
+        .filter(Exists(open_pledge) | (Exists(signed_up) & ~Exists(any_action)))
+        .exclude(
+            Exists(
+                Tag.objects.filter(
+                    supporters=OuterRef("pk"),
+                    name__in=(DO_NOT_CALL_TAG, WRONG_NUMBER_TAG, reached_tag_name(campaign)),
+                )
+            )
+        )
+    )
+    total = candidates.count()
+    supporters = list(
+        candidates.select_related("district")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=Action.objects.filter(
+                    campaign=campaign, status=ActionStatus.PLEDGED
+                ).order_by("due_date", "id"),
+                to_attr="open_pledges",
+            )
+        )
+        .order_by("last_name", "first_name", "id")[:limit]
+    )
+    return supporters, total

@@ -1,0 +1,469 @@
+"""Coordinator dashboard. Views check access, read through selectors, write
+through services and redirect; the numbers come from campaign.selectors."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campaign import exports, selectors
+from campaign.forms.dashboard import (
+    BulkLogForm,
+    CallResultForm,
+    NewSupporterForm,
+    QuickLogForm,
+    StanceForm,
+    parse_date_range,
+)
+from campaign.models import (
+    ActionKind,
+    Campaign,
+    CouncilMember,
+    District,
+    MemberVote,
+    Supporter,
+)
+from campaign.roles import DASHBOARD_PERMISSION, PERSONAL_DATA_PERMISSION, can_see_personal_data
+from campaign.services.actions import action_log, target_for_supporter
+from campaign.services.bulk_log import OUTCOME_LABELS, BulkLogConflict, bulk_log
+from campaign.services.call_list import CallResult, call_result_record
+from campaign.services.stances import stance_record
+from campaign.services.supporters import supporter_upsert
+
+STANCE_PERMISSION = "campaign.add_stance"
+
+
+def dashboard_access(*permissions):
+    """Anonymous users go to the login page; a signed-in user without one of
+    the permissions gets a 403."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            for permission in (DASHBOARD_PERMISSION, *permissions):
+                if not request.user.has_perm(permission):
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _campaign(slug: str) -> Campaign:
+    return get_object_or_404(Campaign.objects.select_related("decision_body"), slug=slug)
+
+
+def _date_range(request):
+    date_range, error = parse_date_range(request.GET)
+    return date_range, error
+
+
+# ---------------------------------------------------------------------------
+# Charts: server-rendered SVG, the same numbers as the table next to it
+# ---------------------------------------------------------------------------
+
+CHART_WIDTH = 640
+CHART_HEIGHT = 160
+
+
+def bar_chart(series: list[dict]) -> dict:
+    """Bar geometry for a weekly series (at most a few hundred weeks)."""
+    if not series:
+        return {"bars": [], "width": CHART_WIDTH, "height": CHART_HEIGHT, "max": 0}
+    top = max(row["n"] for row in series) or 1
+    slot = CHART_WIDTH / len(series)
+    bars = []
+    for index, row in enumerate(series):
+        height = round(row["n"] / top * (CHART_HEIGHT - 20), 1)
+        bars.append(
+            {
+                "x": round(index * slot + slot * 0.1, 1),
+                "y": round(CHART_HEIGHT - height, 1),
+                "width": round(max(slot * 0.8, 1), 1),
+                "height": height,
+                "week": row["week"],
+                "n": row["n"],
+            }
+        )
+    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "max": top}
+
+
+# ---------------------------------------------------------------------------
+# Overview pages
+# ---------------------------------------------------------------------------
+
+
+@require_GET
+@dashboard_access()
+def index(request):
+    return render(request, "dashboard/index.html", {"campaigns": selectors.campaigns_overview()})
+
+
+@require_GET
+@dashboard_access()
+def campaign_detail(request, slug):
+    campaign = _campaign(slug)
+    date_range, date_error = _date_range(request)
+    personal = can_see_personal_data(request.user)
+    districts = list(District.objects.filter(body_id=campaign.decision_body_id))
+    whip = selectors.whip_count(campaign, date_range)
+    pressure = selectors.pressure(campaign, date_range)
+    base = selectors.base(campaign, districts, date_range)
+    context = {
+        "campaign": campaign,
+        "date_range": date_range,
+        "date_error": date_error,
+        "filter_query": date_range.as_query_string(),
+        "personal": personal,
+        "can_record_stance": request.user.has_perm(STANCE_PERMISSION),
+        "whip": whip,
+        "pressure": pressure,
+        "pressure_chart": bar_chart(pressure["weekly"]),
+        "base": base,
+        "base_chart": bar_chart(base["weekly"]),
+        "roster_summary": selectors.roster_summary(campaign, date_range),
+        "overdue": selectors.overdue_pledges(campaign, date_range) if personal else [],
+        "outbox": selectors.outbox(campaign, date_range),
+        "stance_form": StanceForm(),
+        "positions": StanceForm.base_fields["position"].choices,
+    }
+    return render(request, "dashboard/campaign.html", context)
+
+
+@require_POST
+@dashboard_access(STANCE_PERMISSION)
+def stance_create(request, slug):
+    campaign = _campaign(slug)
+    form = StanceForm(request.POST)
+    if form.is_valid():
+        try:
+            stance_record(
+                campaign=campaign,
+                member=form.cleaned_data["member"],
+                position=form.cleaned_data["position"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Stance recorded for %(member)s.") % {"member": form.cleaned_data["member"]},
+            )
+    else:
+        problems = "; ".join(f"{e}" for errors in form.errors.values() for e in errors)
+        messages.error(request, _("The stance was not recorded: %(p)s") % {"p": problems})
+    return redirect(reverse("dashboard:campaign", args=[campaign.slug]) + "#whip")
+
+
+@require_GET
+@dashboard_access()
+def report(request, slug):
+    campaign = _campaign(slug)
+    date_range, date_error = _date_range(request)
+    districts = list(District.objects.filter(body_id=campaign.decision_body_id))
+    pressure = selectors.pressure(campaign, date_range)
+    context = {
+        "campaign": campaign,
+        "date_range": date_range,
+        "date_error": date_error,
+        "filter_query": date_range.as_query_string(),
+        "whip": selectors.whip_count(campaign, date_range),
+        "pressure": pressure,
+        "base": selectors.base(campaign, districts, date_range),
+        "roster_summary": selectors.roster_summary(campaign, date_range),
+        "hearings": list(campaign.hearings.all()),
+        "member_votes": list(
+            MemberVote.objects.filter(campaign=campaign).select_related("member__district")
+        ),
+    }
+    return render(request, "dashboard/report.html", context)
+
+
+@require_GET
+@dashboard_access(PERSONAL_DATA_PERMISSION)
+def roster(request, slug):
+    campaign = _campaign(slug)
+    date_range, date_error = _date_range(request)
+    hearings = list(campaign.hearings.all())
+    hearing = None
+    hearing_id = request.GET.get("hearing", "")
+    if hearing_id.isdigit():
+        hearing = next((h for h in hearings if h.pk == int(hearing_id)), None)
+    context = {
+        "campaign": campaign,
+        "date_range": date_range,
+        "date_error": date_error,
+        "hearings": hearings,
+        "hearing": hearing,
+        "summary": selectors.roster_summary(campaign, date_range, hearing),
+        "rows": selectors.roster(campaign, date_range, hearing),
+    }
+    return render(request, "dashboard/roster.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Quick log
+# ---------------------------------------------------------------------------
+
+
+def _search_payload(supporter: Supporter, campaign: Campaign, keep: dict) -> dict:
+    query = urlencode({**keep, "supporter": supporter.pk})
+    return {
+        "id": supporter.pk,
+        "name": supporter.full_name,
+        "email": supporter.email or "",
+        "phone": supporter.phone or "",
+        "district": str(supporter.district) if supporter.district_id else "",
+        "url": f"{reverse('dashboard:log', args=[campaign.slug])}?{query}",
+    }
+
+
+def _keep_params(request) -> dict:
+    """What "Save and next" carries to the next entry: the kind and target."""
+    keep = {}
+    kind = request.GET.get("kind", "")
+    if kind in ActionKind.values:
+        keep["kind"] = kind
+    target = request.GET.get("target", "")
+    if target.isdigit():
+        keep["target"] = target
+    return keep
+
+
+@require_GET
+@dashboard_access(PERSONAL_DATA_PERMISSION)
+def search(request, slug):
+    campaign = _campaign(slug)
+    keep = _keep_params(request)
+    results = selectors.supporters_search(request.GET.get("q", ""))
+    return JsonResponse({"results": [_search_payload(s, campaign, keep) for s in results]})
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_access(PERSONAL_DATA_PERMISSION)
+def quick_log(request, slug):
+    campaign = _campaign(slug)
+    keep = _keep_params(request)
+    query = request.GET.get("q", "").strip()
+    supporter = None
+    supporter_id = request.GET.get("supporter", "")
+    if supporter_id.isdigit():
+        supporter = (
+            Supporter.objects.select_related("district").filter(pk=int(supporter_id)).first()
+        )
+    new_form = NewSupporterForm(prefix="new")
+    log_form = None
+
+    if request.method == "POST" and request.POST.get("form") == "new":
+        new_form = NewSupporterForm(request.POST, prefix="new")
+        if new_form.is_valid():
+            try:
+                with transaction.atomic():
+                    upserted = supporter_upsert(**new_form.cleaned_data)
+            except ValidationError as error:
+                for field_name, errors in error.message_dict.items():
+                    target_field = field_name if field_name in new_form.fields else None
+                    for message in errors:
+                        new_form.add_error(target_field, message)
+            else:
+                if upserted.created:
+                    messages.success(request, _("New supporter added."))
+                else:
+                    messages.info(request, _("This person was already a supporter; selected."))
+                params = urlencode({**keep, "supporter": upserted.supporter.pk})
+                return redirect(f"{reverse('dashboard:log', args=[campaign.slug])}?{params}")
+    elif request.method == "POST":
+        supporter_id = request.POST.get("supporter", "")
+        supporter = (
+            Supporter.objects.filter(pk=int(supporter_id)).first()
+            if supporter_id.isdigit()
+            else None
+        )
+        if supporter is None:
+            raise Http404("No such supporter")
+        log_form = QuickLogForm(request.POST, campaign=campaign)
+        if log_form.is_valid():
+            data = log_form.cleaned_data
+            try:
+                with transaction.atomic():
+                    _action, created = action_log(
+                        supporter=supporter,
+                        campaign=campaign,
+                        kind=data["kind"],
+                        status=data["status"],
+                        target=data["target"],
+                        hearing=data["hearing"],
+                        note=data["note"],
+                        by=request.user,
+                        idempotency_key=f"quicklog:{request.user.pk}:{data['token']}",
+                    )
+            except ValidationError as error:
+                for message in error.messages:
+                    log_form.add_error(None, message)
+            else:
+                if created:
+                    messages.success(
+                        request,
+                        _("Logged %(kind)s for %(name)s.")
+                        % {"kind": ActionKind(data["kind"]).label, "name": supporter.full_name},
+                    )
+                else:
+                    messages.info(request, _("This entry was already saved."))
+                next_params = {}
+                if "save_next" in request.POST:
+                    next_params["kind"] = data["kind"]
+                    if data["target"]:
+                        next_params["target"] = data["target"].pk
+                url = reverse("dashboard:log", args=[campaign.slug])
+                return redirect(f"{url}?{urlencode(next_params)}" if next_params else url)
+
+    if supporter is not None and log_form is None:
+        initial = {"kind": keep.get("kind", ActionKind.CALL)}
+        if "target" in keep:
+            initial["target"] = keep["target"]
+        else:
+            default_target = target_for_supporter(supporter=supporter, campaign=campaign)
+            initial["target"] = default_target.pk if default_target else None
+        log_form = QuickLogForm(campaign=campaign, initial=initial)
+
+    results = selectors.supporters_search(query) if query and supporter is None else []
+    context = {
+        "campaign": campaign,
+        "query": query,
+        "results": [_search_payload(s, campaign, keep) for s in results],
+        "supporter": supporter,
+        "log_form": log_form,
+        "new_form": new_form,
+        "keep_query": urlencode(keep),
+        "keep": keep,
+    }
+    return render(request, "dashboard/log.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_access(PERSONAL_DATA_PERMISSION)
+def bulk(request, slug):
+    campaign = _campaign(slug)
+    result = None
+    if request.method == "POST":
+        form = BulkLogForm(request.POST, request.FILES, campaign=campaign)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = bulk_log(
+                    campaign=campaign,
+                    kind=data["kind"],
+                    status=data["status"],
+                    hearing=data["hearing"],
+                    text=data["text"],
+                    by=request.user,
+                )
+            except BulkLogConflict:
+                form.add_error(
+                    None,
+                    _(
+                        "The same list was being saved at the same moment, so nothing was "
+                        "saved. Submit it again to see each line's result."
+                    ),
+                )
+    else:
+        form = BulkLogForm(campaign=campaign)
+    return render(
+        request,
+        "dashboard/bulk.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "result": result,
+            "outcome_labels": OUTCOME_LABELS,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Call list
+# ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@dashboard_access(PERSONAL_DATA_PERMISSION)
+def call_list(request, slug):
+    campaign = _campaign(slug)
+    if request.method == "POST":
+        form = CallResultForm(request.POST)
+        if form.is_valid():
+            supporter = get_object_or_404(Supporter, pk=form.cleaned_data["supporter"])
+            call_result_record(
+                supporter=supporter,
+                campaign=campaign,
+                result=form.cleaned_data["result"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                _("%(name)s: %(result)s.")
+                % {
+                    "name": supporter.full_name,
+                    "result": CallResult.LABELS[form.cleaned_data["result"]],
+                },
+            )
+        else:
+            messages.error(request, _("Choose a result for the call."))
+        return redirect("dashboard:call_list", slug=campaign.slug)
+    supporters, total = selectors.call_list(campaign)
+    language = request.GET.get("lang", "en")
+    members = {}
+    for member in CouncilMember.objects.active().filter(body_id=campaign.decision_body_id):
+        # The same member target_for_supporter picks: the first in the default order.
+        members.setdefault(member.district_id, member)
+    for supporter in supporters:
+        supporter.member = members.get(supporter.district_id)
+    return render(
+        request,
+        "dashboard/call_list.html",
+        {
+            "campaign": campaign,
+            "supporters": supporters,
+            "total": total,
+            "script": campaign.localized("call_script", "en"),
+            "script_es": campaign.localized("call_script", "es"),
+            "language": language,
+            "results": CallResult.CHOICES,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Exports
+# ---------------------------------------------------------------------------
+
+
+@require_GET
+@dashboard_access(PERSONAL_DATA_PERMISSION)
+def export_supporters(request, slug):
+    campaign = _campaign(slug)
+    date_range, _error = _date_range(request)
+    return exports.supporters_csv_response(campaign, date_range)
+
+
+@require_GET
+@dashboard_access()
+def export_actions(request, slug):
+    campaign = _campaign(slug)
+    date_range, _error = _date_range(request)
+    return exports.actions_csv_response(
+        campaign, date_range, personal=can_see_personal_data(request.user)
+    )
