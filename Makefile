@@ -27,7 +27,8 @@ install-dev: $(VENV)/.dev messages
 
 # Compile the .po translations (pure Python, so gettext need not be installed).
 messages: $(VENV)/.runtime
-	@$(BIN)/pybabel compile --use-fuzzy -d locale -D django --statistics 2>&1 | grep -v "^$$" || true
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -d locale -D django --statistics; fi
 
 migrate: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
@@ -38,7 +39,7 @@ seed: migrate
 ## run: install, migrate, seed the demo and start web + worker + beat on http://127.0.0.1:8000/
 run: seed
 	@echo "Starting web (http://127.0.0.1:$(PORT)/), Celery worker and beat. Ctrl-C stops all three."
-	DEBUG=1 BIND=127.0.0.1:$(PORT) $(BIN)/honcho start
+	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=1 BIND=127.0.0.1:$(PORT) $(BIN)/honcho start
 
 ## test: install test dependencies and run the whole suite
 test: install-dev
