@@ -72,6 +72,14 @@ class PhoneWidget(widgets.Widget):
             raise ValueError(error.messages[0]) from None
 
 
+class RawPhoneWidget(widgets.Widget):
+    """The phone as written; `Supporter.clean_fields` normalises it and reports
+    a bad one (so a bad phone is not also reported as a missing contact)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return _text(value) or None
+
+
 class ZipWidget(widgets.Widget):
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, int | float):
@@ -154,7 +162,7 @@ class SupporterResource(SafeExportResource):
     first_name = fields.Field(attribute="first_name", column_name="first_name")
     last_name = fields.Field(attribute="last_name", column_name="last_name")
     email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
-    phone = fields.Field(attribute="phone", column_name="phone", widget=PhoneWidget())
+    phone = fields.Field(attribute="phone", column_name="phone", widget=RawPhoneWidget())
     zip_code = fields.Field(attribute="zip_code", column_name="zip_code", widget=ZipWidget())
     street_address = fields.Field(attribute="street_address", column_name="street_address")
     district = fields.Field(column_name="district", readonly=True)

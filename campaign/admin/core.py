@@ -10,6 +10,7 @@ consent changes with the consent services (which keep the ConsentEvent ledger).
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -70,6 +71,28 @@ class ImportExportAdmin(ImportMixin, ExportActionMixin, admin.ModelAdmin):
         # also at the confirm step (IMPORT_EXPORT_USE_TRANSACTIONS is on).
         data_kwargs["rollback_on_validation_errors"] = True
         return data_kwargs
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        # The data changed between the preview and the confirm, and the import
+        # was rolled back: say so, with the rows, instead of "Import finished".
+        form = self.get_import_form_class(request)(
+            self.get_import_formats(), self.get_import_resource_classes(request)
+        )
+        context = {
+            **self.get_import_context_data(),
+            **self.admin_site.each_context(request),
+            "title": _("Import"),
+            "form": form,
+            "result": result,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+            "import_error_display": self.import_error_display,
+        }
+        messages.error(request, _("Nothing was imported: fix the rows below and upload again."))
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.import_template_name], context)
 
 
 # ---------------------------------------------------------------------------
