@@ -48,7 +48,7 @@ def test_it_shows_the_supporters_commissioner_with_call_and_email_links(
     assert "Commissioner Member 3" in body
     assert "District 3" in body
     assert 'href="tel:+13205550133"' in body
-    letter = f"Dear Commissioner Member 3, ... Sincerely, Ana Gómez"
+    letter = "Dear Commissioner Member 3, ... Sincerely, Ana Gómez"
     mailto = (
         "mailto:member3@county.example.gov?subject="
         + quote("Please support alcohol-free parks")
