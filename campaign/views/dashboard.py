@@ -103,14 +103,14 @@ def bar_chart(series: list[dict]) -> dict:
 # ---------------------------------------------------------------------------
 
 
-@require_GET
 @dashboard_access()
+@require_GET
 def index(request):
     return render(request, "dashboard/index.html", {"campaigns": selectors.campaigns_overview()})
 
 
-@require_GET
 @dashboard_access()
+@require_GET
 def campaign_detail(request, slug):
     campaign = _campaign(slug)
     date_range, date_error = _date_range(request)
@@ -140,8 +140,8 @@ def campaign_detail(request, slug):
     return render(request, "dashboard/campaign.html", context)
 
 
-@require_POST
 @dashboard_access(STANCE_PERMISSION)
+@require_POST
 def stance_create(request, slug):
     campaign = _campaign(slug)
     form = StanceForm(request.POST)
@@ -167,8 +167,8 @@ def stance_create(request, slug):
     return redirect(reverse("dashboard:campaign", args=[campaign.slug]) + "#whip")
 
 
-@require_GET
 @dashboard_access()
+@require_GET
 def report(request, slug):
     campaign = _campaign(slug)
     date_range, date_error = _date_range(request)
@@ -191,8 +191,8 @@ def report(request, slug):
     return render(request, "dashboard/report.html", context)
 
 
-@require_GET
 @dashboard_access(PERSONAL_DATA_PERMISSION)
+@require_GET
 def roster(request, slug):
     campaign = _campaign(slug)
     date_range, date_error = _date_range(request)
@@ -242,8 +242,8 @@ def _keep_params(request) -> dict:
     return keep
 
 
-@require_GET
 @dashboard_access(PERSONAL_DATA_PERMISSION)
+@require_GET
 def search(request, slug):
     campaign = _campaign(slug)
     keep = _keep_params(request)
@@ -251,8 +251,8 @@ def search(request, slug):
     return JsonResponse({"results": [_search_payload(s, campaign, keep) for s in results]})
 
 
-@require_http_methods(["GET", "POST"])
 @dashboard_access(PERSONAL_DATA_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def quick_log(request, slug):
     campaign = _campaign(slug)
     keep = _keep_params(request)
@@ -352,8 +352,8 @@ def quick_log(request, slug):
     return render(request, "dashboard/log.html", context)
 
 
-@require_http_methods(["GET", "POST"])
 @dashboard_access(PERSONAL_DATA_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def bulk(request, slug):
     campaign = _campaign(slug)
     result = None
@@ -397,8 +397,8 @@ def bulk(request, slug):
 # ---------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
 @dashboard_access(PERSONAL_DATA_PERMISSION)
+@require_http_methods(["GET", "POST"])
 def call_list(request, slug):
     campaign = _campaign(slug)
     if request.method == "POST":
@@ -451,16 +451,16 @@ def call_list(request, slug):
 # ---------------------------------------------------------------------------
 
 
-@require_GET
 @dashboard_access(PERSONAL_DATA_PERMISSION)
+@require_GET
 def export_supporters(request, slug):
     campaign = _campaign(slug)
     date_range, _error = _date_range(request)
     return exports.supporters_csv_response(campaign, date_range)
 
 
-@require_GET
 @dashboard_access()
+@require_GET
 def export_actions(request, slug):
     campaign = _campaign(slug)
     date_range, _error = _date_range(request)

@@ -1,0 +1,96 @@
+"""Each page runs the same, small number of queries whatever the data size."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from campaign.models import ActionKind, ActionStatus, Language, Position, Sector
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SLUG = "parks-alcohol-ordinance"
+# The budget per page, including the session, user and permission lookups.
+PAGES = {
+    "/dashboard/": 6,
+    f"/dashboard/{SLUG}/": 18,
+    f"/dashboard/{SLUG}/?from=2020-01-01&to=2099-12-31": 18,
+    f"/dashboard/{SLUG}/report/": 18,
+    f"/dashboard/{SLUG}/roster/": 8,
+    f"/dashboard/{SLUG}/call-list/": 9,
+    f"/dashboard/{SLUG}/log/?q=zed": 6,
+    f"/dashboard/{SLUG}/search/?q=zed": 6,
+    f"/dashboard/{SLUG}/export/supporters.csv": 6,
+    f"/dashboard/{SLUG}/export/actions.csv": 6,
+}
+
+
+def _populate(pine_county, size: int, start: int = 0) -> None:
+    campaign = pine_county["campaign"]
+    districts = pine_county["districts"]
+    members = pine_county["members"]
+    hearing = factories.HearingFactory(campaign=campaign)
+    sectors = list(Sector.values)
+    kinds = list(ActionKind.values)
+    for n in range(start, start + size):
+        supporter = factories.SupporterFactory(
+            first_name=f"Zed{n}",
+            email=f"bulk{n}@example.org",
+            phone=f"+1612556{n:04d}",
+            district=districts[n % 3],
+            sector=sectors[n % 12],
+            language=Language.SPANISH if n % 4 == 0 else Language.ENGLISH,
+        )
+        factories.ActionFactory(
+            campaign=campaign,
+            supporter=supporter,
+            kind=kinds[n % len(kinds)],
+            status=ActionStatus.COMPLETED if n % 2 else ActionStatus.PLEDGED,
+            target=members[n % 3],
+            hearing=hearing,
+            due_date=timezone.localdate() - dt.timedelta(days=n % 5 - 2),
+        )
+    for n, member in enumerate(members):
+        for position in (Position.UNDECIDED, Position.YES)[: 1 + (size > 10)]:
+            factories.StanceFactory(
+                campaign=campaign, member=member, position=position, note=f"{n}"
+            )
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        if response.streaming:
+            b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def _counts(client, user, pine_county, size, start=0):
+    _populate(pine_county, size, start)
+    client.force_login(user)
+    return {url: _count(client, url) for url in PAGES}
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_every_page_stays_within_its_query_budget(
+    client, coordinator, pine_county, size, django_assert_max_num_queries
+):
+    _populate(pine_county, size)
+    client.force_login(coordinator)
+    for url, budget in PAGES.items():
+        with django_assert_max_num_queries(budget):
+            response = client.get(url)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        assert response.status_code == 200
+
+
+def test_the_query_count_does_not_grow_with_the_data(client, coordinator, pine_county):
+    small = _counts(client, coordinator, pine_county, 5)
+    # 55 more supporters and actions on top: 60 of each.
+    large = _counts(client, coordinator, pine_county, 55, start=1000)
+    assert small == large
