@@ -1,6 +1,9 @@
 """Celery tasks: thin wrappers that take ids and call one service."""
 
 from celery import shared_task
+from django.db import InterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 # ---------------------------------------------------------------------------
 # Supporter imports (benchmarks/imports issue) -- owned by the imports helper.
@@ -18,4 +21,63 @@ def import_job_run_task(job_id: int) -> None:
 
 # ---------------------------------------------------------------------------
 # End of the supporter imports block.
+# ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Reminders and the outbox (reminders issue) -- owned by the reminders helper.
+# ---------------------------------------------------------------------------
+
+# Errors worth retrying the *task* for: the database or broker briefly away.
+# A failed send is not one of them: it is recorded on the row, and the row's
+# backoff (not a countdown in the broker) decides when it is tried again.
+_INFRASTRUCTURE_ERRORS = (DatabaseOperationalError, InterfaceError, KombuOperationalError)
+
+
+@shared_task(
+    name="campaign.messages_dispatch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+)
+def messages_dispatch_task() -> None:
+    """Beat, every minute: claim due rows and publish their send tasks."""
+    from campaign.services.reminders import messages_dispatch
+
+    messages_dispatch()
+
+
+# Idempotent (a row is sent only while it carries this claim and no attempt
+# has started), so a redelivery after a lost worker is harmless.
+@shared_task(
+    name="campaign.messages_send",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=_INFRASTRUCTURE_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=240,
+    soft_time_limit=200,
+)
+def messages_send_task(message_ids: list[int], claim: str) -> None:
+    from campaign.services.reminders import messages_send
+
+    messages_send(ids=message_ids, claim=claim)
+
+
+@shared_task(name="campaign.digest_queue", acks_late=True, ignore_result=True)
+def digest_queue_task() -> None:
+    """Beat, daily: queue the coordinators' digest (sent by the dispatcher)."""
+    from campaign.services.reminders import digest_queue
+
+    digest_queue()
+
+
+# ---------------------------------------------------------------------------
+# End of the reminders block.
 # ---------------------------------------------------------------------------

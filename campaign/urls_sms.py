@@ -1,4 +1,10 @@
-"""Provider webhooks for SMS (reminders issue)."""
+"""Provider webhooks for SMS."""
+
+from django.urls import path
+
+from campaign.views import sms
 
 app_name = "sms"
-urlpatterns: list = []
+urlpatterns = [
+    path("inbound/", sms.inbound, name="inbound"),
+]

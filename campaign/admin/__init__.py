@@ -1,3 +1,6 @@
 """Admin registrations, one module per area."""
 
-from . import core  # noqa: F401
+from . import (
+    core,  # noqa: F401
+    outbox,  # noqa: F401
+)

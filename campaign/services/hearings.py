@@ -1,14 +1,38 @@
-"""Writes about hearings: create, move, cancel. (Reminders issue fills in the
-rescheduling; the admin and dashboard save hearings only through these.)"""
+"""Writes about hearings: create, move, cancel. The admin and dashboard save
+hearings only through these, so reminders always follow the hearing."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from campaign.models import Hearing
 
 
 @transaction.atomic
 def hearing_save(*, hearing: Hearing) -> Hearing:
-    """Create or update a hearing. Side effects: reschedules its pending reminders."""
+    """Create or update a hearing.
+
+    Side effects: INSERT/UPDATE; pending reminders follow a moved hearing (those
+    whose time has passed are cancelled) and pledgers get any missing ones; a
+    hearing saved as cancelled cancels its reminders and sends the notice."""
+    from campaign.services.reminders import reminders_on_hearing_saved
+
     hearing.full_clean()
     hearing.save()
+    reminders_on_hearing_saved(hearing=hearing)
+    return hearing
+
+
+@transaction.atomic
+def hearing_cancel(*, hearing: Hearing) -> Hearing:
+    """Cancel a hearing. Idempotent: a second call changes nothing.
+
+    Side effects: sets cancelled_at, cancels pending reminders, queues one
+    cancellation notice per pledger and channel."""
+    from campaign.services.reminders import reminders_on_hearing_cancelled
+
+    hearing = Hearing.objects.select_for_update().get(pk=hearing.pk)
+    if hearing.cancelled_at is None:
+        hearing.cancelled_at = timezone.now()
+        hearing.save(update_fields=["cancelled_at", "updated_at"])
+    reminders_on_hearing_cancelled(hearing=hearing)
     return hearing
