@@ -208,6 +208,9 @@ class SupporterResource(SafeExportResource):
 
     class Meta:
         model = Supporter
+        # Tags are prefetched per page of this many rows: two queries per
+        # 2,000 supporters instead of one per supporter.
+        chunk_size = 2000
         fields = (
             "first_name",
             "last_name",

@@ -1,0 +1,83 @@
+"""Change pages with their inlines, and escaping of what supporters typed."""
+
+import pytest
+
+from campaign.models import ActionStatus, Channel
+from campaign.services.supporters import supporter_grant_consent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_supporter_page_shows_their_actions_and_consent_ledger(coordinator_client, pine_county):
+    supporter = factories.SupporterFactory(first_name="Rosa", email="rosa@example.org")
+    factories.ActionFactory(
+        supporter=supporter,
+        campaign=pine_county["campaign"],
+        kind="testify",
+        outcome_note="Will bring her neighbour",
+    )
+    supporter_grant_consent(supporter=supporter, channel=Channel.EMAIL, source="flyer QR code")
+
+    response = coordinator_client.get(f"/admin/campaign/supporter/{supporter.pk}/change/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Will bring her neighbour" in page
+    assert "flyer QR code" in page
+    formsets = {formset.formset.prefix for formset in response.context["inline_admin_formsets"]}
+    assert formsets == {"actions", "consent_events"}
+
+
+def test_an_action_page_loads_for_a_coordinator(coordinator_client, pine_county):
+    action = factories.ActionFactory(
+        campaign=pine_county["campaign"], status=ActionStatus.COMPLETED, outcome_note="Called"
+    )
+
+    response = coordinator_client.get(f"/admin/campaign/action/{action.pk}/change/")
+
+    assert response.status_code == 200
+    assert "Called" in response.content.decode()
+
+
+def test_a_campaign_page_shows_its_hearings_and_votes(admin_client_, pine_county):
+    campaign = pine_county["campaign"]
+    factories.HearingFactory(campaign=campaign, title="Board hearing on parks")
+
+    response = admin_client_.get(f"/admin/campaign/campaign/{campaign.pk}/change/")
+
+    assert response.status_code == 200
+    assert "Board hearing on parks" in response.content.decode()
+    formsets = {formset.formset.prefix for formset in response.context["inline_admin_formsets"]}
+    assert formsets == {"hearings", "member_votes"}
+
+
+def test_names_with_html_are_escaped_on_the_supporter_changelist(coordinator_client, db):
+    factories.SupporterFactory(first_name="<script>alert(1)</script>", last_name="<b>x</b>")
+
+    response = coordinator_client.get("/admin/campaign/supporter/")
+
+    page = response.content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "<b>x</b>" not in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/campaign/decisionbody/",
+        "/admin/campaign/tag/",
+        "/admin/campaign/importjob/",
+        "/admin/campaign/supporter/add/",
+        "/admin/campaign/action/add/",
+        "/admin/campaign/campaign/add/",
+        "/admin/campaign/stance/add/",
+        "/admin/campaign/hearing/add/",
+        "/admin/campaign/councilmember/add/",
+    ],
+)
+def test_other_admin_pages_load(admin_client_, pine_county, url):
+    response = admin_client_.get(url)
+
+    assert response.status_code == 200
