@@ -66,3 +66,44 @@ def export(client, model: str, resource_class, file_format: int = CSV, selected=
     if selected is not None:
         data["export_items"] = [str(pk) for pk in selected]
     return client.post(f"/admin/campaign/{model}/export/", data)
+
+
+def changeform_data(response) -> dict:
+    """The POST data a browser would send back for an admin add/change page,
+    unchanged: the main form and every inline formset, with their values."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        forms.append(formset.management_form)
+        forms.extend(formset.initial_forms)
+    for form in forms:
+        for name, field in form.fields.items():
+            _put(data, form.add_prefix(name), field, form[name].value())
+    return data
+
+
+def _put(data: dict, key: str, field, value) -> None:
+    widget = field.widget
+    if hasattr(widget, "widgets") and hasattr(widget, "decompress"):
+        parts = value if isinstance(value, list | tuple) else widget.decompress(value)
+        for index, part in enumerate(parts):
+            data[f"{key}_{index}"] = "" if part is None else str(part)
+        return
+    if value is None:
+        data[key] = ""
+    elif isinstance(value, bool):
+        if value:
+            data[key] = "on"
+    elif isinstance(value, list | tuple):
+        data[key] = [str(item) for item in value]
+    else:
+        data[key] = str(value)
+
+
+def add_inline_row(data: dict, prefix: str, row: dict) -> None:
+    """Append one new row to an inline formset in `data`."""
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    for name, value in row.items():
+        data[f"{prefix}-{index}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
