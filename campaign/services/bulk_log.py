@@ -268,13 +268,17 @@ def bulk_log(
     by_email: dict[str, Supporter] = {}
     by_phone: dict[str, Supporter] = {}
     for chunk in _chunks(emails):
-        for supporter in Supporter.objects.filter(email__in=chunk).only(
-            "pk", "email", "phone", "district_id"
+        for supporter in (
+            Supporter.objects.filter(email__in=chunk)
+            .order_by()
+            .only("pk", "email", "phone", "district_id")
         ):
             by_email[supporter.email] = supporter
     for chunk in _chunks(phones):
-        for supporter in Supporter.objects.filter(phone__in=chunk).only(
-            "pk", "email", "phone", "district_id"
+        for supporter in (
+            Supporter.objects.filter(phone__in=chunk)
+            .order_by()
+            .only("pk", "email", "phone", "district_id")
         ):
             by_phone[supporter.phone] = supporter
 
@@ -358,9 +362,9 @@ def bulk_log(
             existing_keys = set()
             for chunk in _chunks(set(keys.values())):
                 existing_keys.update(
-                    Action.objects.filter(idempotency_key__in=chunk).values_list(
-                        "idempotency_key", flat=True
-                    )
+                    Action.objects.filter(idempotency_key__in=chunk)
+                    .order_by()
+                    .values_list("idempotency_key", flat=True)
                 )
             open_pledgers = set()
             if status == ActionStatus.PLEDGED:
