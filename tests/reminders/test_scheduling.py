@@ -112,9 +112,9 @@ def test_only_the_24h_and_2h_reminders_also_go_by_sms_to_sms_consenting_supporte
     texting = make_supporter(sms_consent=True)
     attend = pledge(texting, campaign, ActionKind.ATTEND_HEARING)
     reminders_on_signup(supporter=texting, campaign=campaign, pledges=[attend])
-    sms_kinds = set(
-        Message.objects.filter(channel=Channel.SMS).values_list("kind", flat=True)
-    ) - {MessageKind.SIGNUP_CONFIRMATION}
+    sms_kinds = set(Message.objects.filter(channel=Channel.SMS).values_list("kind", flat=True)) - {
+        MessageKind.SIGNUP_CONFIRMATION
+    }
     assert sms_kinds == {MessageKind.HEARING_24H, MessageKind.HEARING_2H}
 
 
@@ -197,9 +197,7 @@ def test_cancelling_a_hearing_cancels_its_reminders_and_queues_one_notice(campai
     hearing_save(hearing=hearing)
     hearing_cancel(hearing=hearing)
     hearing_cancel(hearing=hearing)  # twice: still one notice per channel
-    reminders = Message.objects.filter(hearing=hearing).exclude(
-        kind=MessageKind.HEARING_CANCELLED
-    )
+    reminders = Message.objects.filter(hearing=hearing).exclude(kind=MessageKind.HEARING_CANCELLED)
     assert set(reminders.values_list("status", flat=True)) == {MessageStatus.CANCELLED}
     notices = Message.objects.filter(kind=MessageKind.HEARING_CANCELLED)
     assert sorted(notices.values_list("channel", flat=True)) == [Channel.EMAIL, Channel.SMS]
