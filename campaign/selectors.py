@@ -15,6 +15,7 @@ Counting rules (shown on the pages too):
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     DateField,
@@ -53,6 +54,7 @@ from campaign.models import (
     Stance,
     Supporter,
     Tag,
+    normalize_phone,
 )
 
 # Supporters with these tags never appear on a call list (see services.call_list).
@@ -537,25 +539,25 @@ def outbox(campaign: Campaign, date_range: DateRange = ALL_DATES) -> dict:
 
 def supporters_search(query: str, limit: int = SEARCH_LIMIT) -> list[Supporter]:
     """Supporters matching a name, an email or a phone number. One query."""
-    from campaign.models import normalize_phone
-
     query = (query or "").strip()
     if len(query) < 2:
         return []
     condition = Q(email__startswith=query.lower())
     digits = "".join(ch for ch in query if ch.isdigit())
-    if digits and len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) // 2:
+    compact = "".join(ch for ch in query if not ch.isspace())
+    # "612-555-0101" is a phone; "Zelda1" is a name with a digit in it.
+    phoneish = len(digits) >= 4 and len(digits) * 2 >= len(compact)
+    if phoneish:
         condition |= Q(phone__contains=digits)
         try:
             phone = normalize_phone(query)
-        except Exception:
+        except ValidationError:
             phone = None
         if phone:
             condition |= Q(phone=phone)
-    if "@" not in query and not digits:
-        terms = query.split()
+    elif "@" not in query:
         names = Q()
-        for term in terms:
+        for term in query.split():
             names &= Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
         condition |= names
     return list(

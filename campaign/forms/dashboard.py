@@ -16,6 +16,7 @@ from campaign.models import (
     Language,
     Position,
     Sector,
+    normalize_phone,
 )
 from campaign.selectors import DateRange
 from campaign.services.call_list import CallResult
@@ -99,9 +100,13 @@ class NewSupporterForm(forms.Form):
         choices=[("", "—"), *Sector.choices], label=_("Sector"), required=False
     )
 
+    def clean_phone(self):
+        # Normalised here so a bad number is reported next to its field.
+        return normalize_phone(self.cleaned_data.get("phone")) or ""
+
     def clean(self):
         data = super().clean()
-        if not data.get("email") and not data.get("phone"):
+        if not data.get("email") and not data.get("phone") and "phone" not in self.errors:
             raise ValidationError(_("Give an email address or a mobile phone number."))
         return data
 

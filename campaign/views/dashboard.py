@@ -273,9 +273,12 @@ def quick_log(request, slug):
                 with transaction.atomic():
                     upserted = supporter_upsert(**new_form.cleaned_data)
             except ValidationError as error:
-                for field_name, errors in error.message_dict.items():
+                errors = (
+                    error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+                )
+                for field_name, field_errors in errors.items():
                     target_field = field_name if field_name in new_form.fields else None
-                    for message in errors:
+                    for message in field_errors:
                         new_form.add_error(target_field, message)
             else:
                 if upserted.created:
