@@ -57,3 +57,21 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
+
+# wrk drives the sign-up surge; installed from Debian when missing.
+define ensure_wrk
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk (load generator)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+	  echo "NOTE: wrk could not be installed; the sign-up surge is reported as not available."; }
+endef
+
+## bench: 100k supporters, 1M actions against PostgreSQL + Redis; writes bench/results.json and bench/RESULTS.md
+bench: install-dev
+	$(ensure_wrk)
+	$(PY) -m bench.run
+
+## bench-smoke: the same harness at tiny size (seconds), results in var/bench-smoke/
+bench-smoke: install-dev
+	$(ensure_wrk)
+	$(PY) -m bench.run --smoke --out var/bench-smoke

@@ -1,0 +1,1297 @@
+"""`make bench`: Groundswell at coalition-network scale, each figure against a
+floor measured in the same run on the same machine.
+
+    .venv/bin/python -m bench.run            # full size (make bench)
+    .venv/bin/python -m bench.run --smoke    # tiny size, seconds (make bench-smoke)
+
+Uses its own PostgreSQL database (dropped and recreated; BENCH_DATABASE_URL,
+default gs_bench) and Redis db 9. A section whose code has not landed yet is
+reported as "not available yet", never with a made-up figure.
+"""
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+PY = sys.executable
+
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gs_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+# The environment every process of the run shares: production-like settings
+# (DEBUG off), plain HTTP on 127.0.0.1, no rate limit.
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DATABASE_URL": DB_URL,
+    "CONN_MAX_AGE": "60",
+    "REDIS_URL": REDIS_URL,
+    "BENCH_REDIS_URL": REDIS_URL,
+    "CELERY_BROKER_URL": REDIS_URL,
+    "CACHE_URL": "locmemcache://",
+    "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DEBUG": "0",
+    "SECURE_SSL_REDIRECT": "0",
+    "SESSION_COOKIE_SECURE": "0",
+    "CSRF_COOKIE_SECURE": "0",
+    "SECURE_HSTS_SECONDS": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "STATICFILES_BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+    "RATELIMIT_ENABLE": "0",
+    "EMAIL_URL": "memorymail://",
+    "LOG_LEVEL": "WARNING",
+    "BENCH_FLOORS": "1",
+}
+os.environ.update(ENV)
+sys.path.insert(0, str(ROOT))
+
+SIZES = {
+    "full": {
+        "supporters": 100_000,
+        "actions": 1_000_000,
+        "dashboard_requests": 30,
+        "load_seconds": 20,
+        "import_rows": 100_000,
+        "peer_rows": 10_000,
+        "reminders": 10_000,
+        "noop": 10_000,
+    },
+    "smoke": {
+        "supporters": 200,
+        "actions": 2_000,
+        "dashboard_requests": 3,
+        "load_seconds": 2,
+        "import_rows": 500,
+        "peer_rows": 200,
+        "reminders": 50,
+        "noop": 100,
+    },
+}
+WRK_THREADS = 16  # 16 concurrent clients, one connection each
+TARGETS = {
+    "dashboard_p50_ms": 300,
+    "dashboard_floor_ratio": 2.0,
+    "signup_vs_form": 0.5,
+    "signup_p95_ms": 500,
+    "import_rows_per_s": 10_000,
+    "export_rss_mb": 100,
+    "reminders_vs_noop": 0.25,
+}
+
+
+class NotAvailable(Exception):
+    """The code this section measures has not landed yet."""
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+# ---------------------------------------------------------------------------
+# Database and Django
+# ---------------------------------------------------------------------------
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    parsed = urllib.parse.urlparse(DB_URL)
+    name = parsed.path.lstrip("/")
+    admin_url = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def make_users():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from campaign import roles
+
+    User = get_user_model()
+    coordinator = User.objects.create_user("bench-coordinator", password=None, is_staff=True)
+    coordinator.groups.add(Group.objects.get(name=roles.COORDINATOR))
+    admin = User.objects.create_superuser("bench-admin", "admin@bench.example.org", None)
+    return coordinator, admin
+
+
+def session_cookie(user) -> str:
+    """A logged-in session for a user, for HTTP clients outside Django."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+def module_exists(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def url_exists(name: str, **kwargs) -> bool:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse(name, kwargs=kwargs)
+        return True
+    except NoReverseMatch:
+        return False
+
+
+# ---------------------------------------------------------------------------
+# Servers
+# ---------------------------------------------------------------------------
+
+
+class Gunicorn:
+    def __init__(self, workers: int):
+        self.port = free_port()
+        self.workers = workers
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            [
+                str(Path(PY).parent / "gunicorn"),
+                "core.wsgi",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **ENV},
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/bench/trivial/", timeout=2).read()
+                return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
+
+    def __exit__(self, *exc):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+# ---------------------------------------------------------------------------
+# 1. Data generation
+# ---------------------------------------------------------------------------
+
+
+def section_generate(size: dict) -> dict:
+    from bench.generate import generate
+
+    generated = generate(supporters=size["supporters"], actions=size["actions"])
+    return {
+        "rows": generated.rows,
+        "counts": generated.counts,
+        "seconds": round(generated.seconds, 2),
+        "rows_per_s": round(generated.rows_per_second),
+        "largest_slug": generated.largest_slug,
+        "_generated": generated,
+    }
+
+
+# ---------------------------------------------------------------------------
+# 2. Dashboard
+# ---------------------------------------------------------------------------
+
+# The aggregates the dashboard page shows, written by hand: the floor.
+FLOOR_SQL = {
+    "actions by kind and status": """
+        SELECT kind, status, count(*) FROM campaign_action WHERE campaign_id = %(c)s
+        GROUP BY kind, status""",
+    "overdue pledges": """
+        SELECT a.id, a.due_date, s.first_name, s.last_name, s.phone FROM campaign_action a
+        JOIN campaign_supporter s ON s.id = a.supporter_id
+        WHERE a.campaign_id = %(c)s AND a.status = 'pledged' AND a.due_date < current_date
+        ORDER BY a.due_date, a.id LIMIT 50""",
+    "overdue count": """
+        SELECT count(*) FROM campaign_action WHERE campaign_id = %(c)s
+        AND status = 'pledged' AND due_date < current_date""",
+    "completed per week": """
+        SELECT date_trunc('week', completed_at) w, count(*) FROM campaign_action
+        WHERE campaign_id = %(c)s AND status = 'completed' GROUP BY w ORDER BY w""",
+    "whip: latest stance per member": """
+        SELECT DISTINCT ON (member_id) member_id, position, recorded_at FROM campaign_stance
+        WHERE campaign_id = %(c)s ORDER BY member_id, recorded_at DESC, id DESC""",
+    "whip: contacts per member": """
+        SELECT a.target_id,
+          count(*) FILTER (WHERE a.status = 'completed' AND s.district_id = m.district_id),
+          count(*) FILTER (WHERE a.status = 'completed'
+                           AND s.district_id IS DISTINCT FROM m.district_id),
+          count(*) FILTER (WHERE a.status = 'pledged'),
+          count(*) FILTER (WHERE a.status = 'completed'),
+          max(a.completed_at)
+        FROM campaign_action a JOIN campaign_supporter s ON s.id = a.supporter_id
+        JOIN campaign_councilmember m ON m.id = a.target_id
+        WHERE a.campaign_id = %(c)s AND a.target_id IS NOT NULL GROUP BY a.target_id""",
+    "base: supporters by district, sector, language": """
+        SELECT s.district_id, s.sector, s.language, count(*) FROM campaign_supporter s
+        WHERE EXISTS (SELECT 1 FROM campaign_action a
+                      WHERE a.campaign_id = %(c)s AND a.supporter_id = s.id)
+        GROUP BY GROUPING SETS ((s.district_id), (s.sector), (s.language), ())""",
+    "base: new supporters per week": """
+        SELECT date_trunc('week', s.created_at) w, count(*) FROM campaign_supporter s
+        WHERE EXISTS (SELECT 1 FROM campaign_action a
+                      WHERE a.campaign_id = %(c)s AND a.supporter_id = s.id)
+        GROUP BY w ORDER BY w""",
+    "hearing roster counts": """
+        SELECT kind, status, count(*) FROM campaign_action WHERE campaign_id = %(c)s
+        AND kind IN ('testify', 'written_testimony', 'attend') GROUP BY kind, status""",
+    "outbox counts": """
+        SELECT status, count(*) FROM campaign_message WHERE campaign_id = %(c)s
+        GROUP BY status""",
+}
+
+
+def dashboard_floor(campaign_id: int, repeats: int = 5) -> tuple[float, dict]:
+    from django.db import connection
+
+    totals, per_query = [], {name: [] for name in FLOOR_SQL}
+    with connection.cursor() as cursor:
+        for _ in range(repeats):
+            total = 0.0
+            for name, sql in FLOOR_SQL.items():
+                started = time.perf_counter()
+                cursor.execute(sql, {"c": campaign_id})
+                cursor.fetchall()
+                took = time.perf_counter() - started
+                per_query[name].append(took)
+                total += took
+            totals.append(total)
+    return statistics.median(totals), {k: ms(statistics.median(v)) for k, v in per_query.items()}
+
+
+def section_dashboard(size: dict, ctx: dict) -> dict:
+    if not url_exists("dashboard:campaign", slug="x"):
+        raise NotAvailable("/dashboard/<slug>/ (issue 5) has not landed")
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from campaign.models import Campaign
+
+    campaign = Campaign.objects.get(slug=ctx["largest_slug"])
+    client = Client()
+    client.force_login(ctx["coordinator"])
+    url = reverse("dashboard:campaign", kwargs={"slug": campaign.slug})
+    for _ in range(2):  # warm caches, templates, connection
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+    timings, queries = [], []
+    for _ in range(size["dashboard_requests"]):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append(time.perf_counter() - started)
+        assert response.status_code == 200
+        queries.append(len(captured))
+    # The slowest queries of one request, for the EXPLAIN follow-up.
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
+    floor, per_query = dashboard_floor(campaign.pk)
+    p50 = statistics.median(timings)
+    return {
+        "campaign": campaign.slug,
+        "campaign_actions": campaign.actions.count(),
+        "requests": len(timings),
+        "p50_ms": ms(p50),
+        "p95_ms": ms(percentile(timings, 95)),
+        "queries": sorted(set(queries)),
+        "floor_ms": ms(floor),
+        "floor_queries": per_query,
+        "ratio_to_floor": round(p50 / floor, 2),
+        "slowest_queries": [
+            {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300]} for q in slowest
+        ],
+        "met": ms(p50) < TARGETS["dashboard_p50_ms"]
+        and p50 / floor <= TARGETS["dashboard_floor_ratio"]
+        and len(set(queries)) == 1,
+    }
+
+
+# ---------------------------------------------------------------------------
+# 7. Admin
+# ---------------------------------------------------------------------------
+
+
+def section_admin(size: dict, ctx: dict) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(ctx["admin"])
+    pages = {
+        "supporter changelist": "/admin/campaign/supporter/",
+        "action changelist": "/admin/campaign/action/",
+        "supporter search by email": "/admin/campaign/supporter/?q=s1234%40bench.example.org",
+    }
+    results = {}
+    for name, url in pages.items():
+        response = client.get(url)
+        if response.status_code == 404:
+            raise NotAvailable(f"{url} is not registered (issue 3)")
+        assert response.status_code == 200, (url, response.status_code)
+        timings, counts = [], set()
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings.append(time.perf_counter() - started)
+            counts.add(len(captured))
+        results[name] = {
+            "p50_ms": ms(statistics.median(timings)),
+            "max_ms": ms(max(timings)),
+            "queries": sorted(counts),
+        }
+    return results
+
+
+# ---------------------------------------------------------------------------
+# 5. Export
+# ---------------------------------------------------------------------------
+
+
+def _rss_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def section_export(size: dict, ctx: dict) -> dict:
+    if not url_exists("dashboard:export_actions", slug="x"):
+        raise NotAvailable("the actions CSV export (issue 5) has not landed")
+    from django.db import connection
+    from django.urls import reverse
+
+    from campaign.models import Campaign
+
+    campaigns = list(Campaign.objects.filter(slug__startswith="bench-campaign-").order_by("id"))
+    cookie = session_cookie(ctx["coordinator"])
+    with Gunicorn(workers=1) as server:
+        (worker,) = server.worker_pids()
+
+        def fetch(slug: str) -> tuple[int, int]:
+            request = urllib.request.Request(
+                server.url + reverse("dashboard:export_actions", kwargs={"slug": slug}),
+                headers={"Cookie": f"sessionid={cookie}"},
+            )
+            lines = size_bytes = 0
+            with urllib.request.urlopen(request, timeout=600) as response:
+                assert response.status == 200, response.status
+                for chunk in iter(lambda: response.read(1 << 16), b""):
+                    lines += chunk.count(b"\n")
+                    size_bytes += len(chunk)
+            return lines - 1, size_bytes  # minus the header line
+
+        fetch(campaigns[-1].slug)  # warm the worker: imports, connection
+        Path(f"/proc/{worker}/clear_refs").write_text("5")  # reset the peak (VmHWM)
+        baseline = _rss_kb(worker, "VmRSS")
+        rows = total_bytes = 0
+        started = time.perf_counter()
+        for campaign in campaigns:
+            got, got_bytes = fetch(campaign.slug)
+            rows += got
+            total_bytes += got_bytes
+        seconds = time.perf_counter() - started
+        peak = _rss_kb(worker, "VmHWM")
+    expected = sum(c.actions.count() for c in campaigns)
+    # Floor: the database writing the same rows as CSV itself.
+    started = time.perf_counter()
+    floor_rows = 0
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            "COPY (SELECT a.*, s.first_name, s.last_name, s.email, s.phone"
+            " FROM campaign_action a JOIN campaign_supporter s ON s.id = a.supporter_id)"
+            " TO STDOUT (FORMAT csv)"
+        ) as copy,
+    ):
+        for data in copy:
+            floor_rows += bytes(data).count(b"\n")
+    floor_seconds = time.perf_counter() - started
+    growth_mb = round((peak - baseline) / 1024, 1)
+    return {
+        "rows": rows,
+        "rows_expected": expected,
+        "megabytes": round(total_bytes / 1e6, 1),
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "floor_rows_per_s": round(floor_rows / floor_seconds),
+        "ratio_to_floor": round((rows / seconds) / (floor_rows / floor_seconds), 3),
+        "rss_baseline_mb": round(baseline / 1024, 1),
+        "rss_peak_growth_mb": growth_mb,
+        "met": rows == expected and growth_mb < TARGETS["export_rss_mb"],
+    }
+
+
+# ---------------------------------------------------------------------------
+# 4. Import
+# ---------------------------------------------------------------------------
+
+IMPORT_HEADER = ["first_name", "last_name", "email", "phone", "zip_code", "language", "sector"]
+
+
+def write_import_file(path: Path, rows: int, existing: int) -> dict:
+    """rows lines: 5% repeat an earlier person, 1% are bad, 10% are existing
+    supporters (updates)."""
+    rng = random.Random(11)
+    bad_kinds = ["email", "phone", "first_name", "zip_code"]
+    expected_bad = 0
+    people = []
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(IMPORT_HEADER)
+        for i in range(rows):
+            r = rng.random()
+            phone = f"(320) {200 + i // 10000:03d}-{i % 10000:04d}" if rng.random() < 0.5 else ""
+            row = [
+                f"Imp{i}",
+                f"Last{i}",
+                f"imp{i}@import.example.org",
+                phone,
+                f"{50102 + (i % 5) * 2:05d}",
+                rng.choice(["en", "es", ""]),
+                "",
+            ]
+            if r < 0.01:
+                expected_bad += 1
+                kind = bad_kinds[i % 4]
+                if kind == "email":
+                    row[2] = f"imp{i}-at-import.example.org"
+                elif kind == "phone":
+                    row[3] = "555-12"
+                elif kind == "first_name":
+                    row[0] = ""
+                else:
+                    row[4] = "5010"
+            elif r < 0.06 and people:
+                earlier = rng.choice(people)
+                row = [earlier[0], f"Later{i}", earlier[2].upper(), "", earlier[4], "es", ""]
+            elif r < 0.16 and existing:
+                row[2] = f"S{rng.randrange(existing)}@Bench.Example.org"
+                row[3] = ""
+            if r >= 0.01:
+                people.append(row)
+            writer.writerow(row)
+    return {"rows": rows, "bad_rows": expected_bad}
+
+
+def section_import(size: dict, ctx: dict) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from campaign.models import ImportJob, Supporter
+    from campaign.services.imports import import_job_run
+
+    work = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    path = work / "supporters.csv"
+    made = write_import_file(path, size["import_rows"], size["supporters"])
+    data = path.read_bytes()
+
+    # Floor: COPY of the same file into a bare table.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_bare (first_name text, last_name text, email text,"
+            " phone text, zip_code text, language text, sector text)"
+        )
+        started = time.perf_counter()
+        with cursor.cursor.copy("COPY bench_bare FROM STDIN (FORMAT csv, HEADER)") as copy:
+            copy.write(data)
+        floor_seconds = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_bare")
+    floor_rate = made["rows"] / floor_seconds
+
+    # The project's path: the upload answers at once, the job runs in the worker
+    # (here: the job's own function, in this process, timed).
+    before = Supporter.objects.count()
+    client = Client()
+    client.force_login(ctx["coordinator"])
+    started = time.perf_counter()
+    response = client.post(
+        reverse("imports:upload"), {"file": SimpleUploadedFile("supporters.csv", data)}
+    )
+    upload_seconds = time.perf_counter() - started
+    assert response.status_code == 302, response.status_code
+    job = ImportJob.objects.latest("pk")
+    started = time.perf_counter()
+    import_job_run(job_id=job.pk)
+    seconds = time.perf_counter() - started
+    job.refresh_from_db()
+    created = Supporter.objects.count() - before
+    error_rows = len({e["row"] for e in job.errors if e.get("row")})
+    rate = job.total_rows / seconds
+
+    # Peer: django-import-export's plain ModelResource (defaults), on a sample.
+    peer = import_export_peer(data, size["peer_rows"])
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "rows": job.total_rows,
+        "status": job.status,
+        "upload_response_ms": ms(upload_seconds),
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rate),
+        "created": job.created_rows,
+        "updated": job.updated_rows,
+        "created_in_db": created,
+        "error_rows_reported": error_rows,
+        "bad_rows_in_file": made["bad_rows"],
+        "floor_copy_rows_per_s": round(floor_rate),
+        "ratio_to_floor": round(rate / floor_rate, 3),
+        "peer": peer,
+        "ratio_to_peer": round(rate / peer["rows_per_s"], 1) if peer.get("rows_per_s") else None,
+        "met": rate >= TARGETS["import_rows_per_s"]
+        and error_rows == made["bad_rows"]
+        and created == job.created_rows
+        and job.created_rows + job.updated_rows + error_rows == job.total_rows,
+    }
+
+
+def import_export_peer(data: bytes, rows: int) -> dict:
+    import tablib
+    from import_export import resources
+
+    from campaign.models import Supporter
+
+    class SupporterResource(resources.ModelResource):
+        class Meta:
+            model = Supporter
+            import_id_fields = ("email",)
+            fields = tuple(IMPORT_HEADER)
+
+    lines = data.decode().splitlines()[: rows + 1]
+    dataset = tablib.Dataset().load("\n".join(lines), format="csv")
+    started = time.perf_counter()
+    # dry_run: the full import, rolled back at the end (as the admin's first step).
+    result = SupporterResource().import_data(dataset, dry_run=True, raise_errors=False)
+    seconds = time.perf_counter() - started
+    return {
+        "rows": len(dataset),
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(len(dataset) / seconds),
+        "rows_with_errors_reported": len(result.row_errors()),
+        "invalid_rows_reported": len(result.invalid_rows),
+        "note": "plain ModelResource, import_id_fields=email, defaults otherwise, dry run",
+    }
+
+
+# ---------------------------------------------------------------------------
+# 3. Sign-up surge
+# ---------------------------------------------------------------------------
+
+
+def run_wrk(server, mode: str, path: str, cookie: str, token: str, seconds: int, pool: int):
+    runid = f"{mode[0]}{int(time.time() * 1000) % 10**8}"
+    command = [
+        "wrk",
+        "-t",
+        str(WRK_THREADS),
+        "-c",
+        str(WRK_THREADS),
+        "-d",
+        f"{seconds + 5}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "load.lua"),
+        server.url + path,
+        "--",
+        mode,
+        path,
+        cookie,
+        token,
+        str(seconds),
+        str(pool),
+        runid,
+        str(WRK_THREADS),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    match = re.search(r"BENCH-JSON (\{.*\})", output.stdout)
+    if not match:
+        raise RuntimeError(f"wrk gave no result: {output.stdout[-500:]} {output.stderr[-500:]}")
+    figures = json.loads(match.group(1))
+    figures["accepted"] = figures["ok_new"] + figures["ok_ret"]
+    figures["sent"] = figures["sent_new"] + figures["sent_ret"]
+    figures["errors"] = figures["bad"] + figures["socket_errors"]
+    figures["rps"] = round(figures["responses"] / figures["window"], 1) if figures["window"] else 0
+    return figures
+
+
+def csrf_pair(url: str) -> tuple[str, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        cookie = re.search(r"csrftoken=([^;]+)", response.headers.get("Set-Cookie", "")).group(1)
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', response.read())
+    return cookie, token.group(1).decode()
+
+
+def post_form(url: str, cookie: str, fields: list[tuple[str, str]]) -> int:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(fields).encode(),
+        headers={"Cookie": f"csrftoken={cookie}"},
+    )
+    try:
+        return urllib.request.build_opener(NoRedirect).open(request, timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def section_surge(size: dict, ctx: dict) -> dict:
+    if not url_exists("public:campaign", slug="x"):
+        raise NotAvailable("the public sign-up POST /c/<slug>/ (issue 4) has not landed")
+    if not wrk_available():
+        raise NotAvailable("wrk is not installed (make bench installs it)")
+    from campaign.models import Action, Campaign, Message, Supporter, Tag
+
+    template = Campaign.objects.get(slug=ctx["largest_slug"])
+    surge = Campaign.objects.create(
+        name="Hearing night",
+        slug="bench-hearing-night",
+        decision_body_id=template.decision_body_id,
+        goal="Fill the room.",
+        status="active",
+        is_public=True,
+    )
+    page = f"/c/{surge.slug}/"
+    seconds = size["load_seconds"]
+    pool = size["supporters"] - 1  # the last supporter is the returning probe
+
+    def counts():
+        return (
+            Supporter.objects.count(),
+            Action.objects.filter(campaign=surge).count(),
+            Message.objects.count(),
+        )
+
+    # Returning people differ only by what they gave before; without SMS consent
+    # each writes the same outbox rows, so the expected count is exact.
+    Supporter.objects.filter(pk__lte=pool + 1).update(sms_consent_at=None, sms_consent_source="")
+    with Gunicorn(workers=2) as server:
+        cookie, token = csrf_pair(server.url + page)
+        # Probe one new and one returning sign-up: how many outbox rows each writes.
+        fields = [
+            ("csrfmiddlewaretoken", token),
+            ("first_name", "Probe"),
+            ("last_name", "Probe"),
+            ("zip_code", "50102"),
+            ("language", "en"),
+            ("asks", "call"),
+            ("asks", "letter"),
+            ("email_updates", "on"),
+        ]
+        per = {}
+        for kind, email in (
+            ("new", "probe@bench.example.org"),
+            ("ret", f"s{pool}@bench.example.org"),
+        ):
+            before = counts()
+            status = post_form(server.url + page, cookie, [*fields, ("email", email)])
+            assert status == 302, (kind, status)
+            after = counts()
+            per[kind] = [b - a for a, b in zip(before, after, strict=True)]
+        results = {"outbox_rows_per_signup": {"new": per["new"][2], "returning": per["ret"][2]}}
+
+        results["trivial"] = run_wrk(server, "get", "/bench/trivial/", cookie, token, seconds, 0)
+        tags_before = Tag.objects.count()
+        results["minimal_form"] = form = run_wrk(
+            server, "form", "/bench/form/", cookie, token, seconds, 0
+        )
+        form["rows_in_db"] = Tag.objects.count() - tags_before
+        before = counts()
+        results["signup"] = signup = run_wrk(server, "signup", page, cookie, token, seconds, pool)
+        after = counts()
+    delta = [b - a for a, b in zip(before, after, strict=True)]
+    expected = [
+        signup["ok_new"] * per["new"][0] + signup["ok_ret"] * per["ret"][0],
+        signup["ok_new"] * per["new"][1] + signup["ok_ret"] * per["ret"][1],
+        signup["ok_new"] * per["new"][2] + signup["ok_ret"] * per["ret"][2],
+    ]
+    signup["rows_in_db"] = dict(zip(("supporters", "actions", "outbox"), delta, strict=True))
+    signup["rows_expected"] = dict(zip(("supporters", "actions", "outbox"), expected, strict=True))
+    signup["rows_match"] = delta == expected and signup["sent"] == signup["accepted"]
+    form["rows_match"] = form["rows_in_db"] == form["accepted"]
+    results["ratio_to_form"] = round(signup["rps"] / form["rps"], 2) if form["rps"] else None
+    results["ratio_to_trivial"] = round(signup["rps"] / results["trivial"]["rps"], 3)
+    results["met"] = (
+        results["ratio_to_form"] is not None
+        and results["ratio_to_form"] >= TARGETS["signup_vs_form"]
+        and signup["p95_ms"] < TARGETS["signup_p95_ms"]
+        and signup["errors"] == 0
+        and signup["rows_match"]
+    )
+    return results
+
+
+# ---------------------------------------------------------------------------
+# 6. Reminders
+# ---------------------------------------------------------------------------
+
+
+class Sink:
+    """A local SMTP server counting messages by Message-ID."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.ids: list[str] = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                found = re.search(rb"^Message-ID:\s*(\S+)", envelope.content, re.I | re.M)
+                with sink.lock:
+                    sink.ids.append(found.group(1).decode() if found else "")
+                return "250 OK"
+
+        self.port = free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+    @property
+    def count(self) -> int:
+        with self.lock:
+            return len(self.ids)
+
+
+class Worker:
+    def __init__(self, email_url: str):
+        self.env = {**os.environ, **ENV, "EMAIL_URL": email_url}
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "bench.celeryapp",
+                "worker",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=self.env,
+        )
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def wait_until(condition, timeout: float, step: float = 0.05) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return False
+
+
+def section_reminders(size: dict, ctx: dict) -> dict:
+    if not (module_exists("campaign.messaging") and module_exists("campaign.tasks")):
+        raise NotAvailable("the reminders outbox and send task (issue 6) have not landed")
+    import redis
+    from django.utils import timezone
+
+    from bench.celeryapp import noop
+    from campaign.models import Campaign, Message, MessageStatus, Supporter
+    from campaign.services import reminders
+
+    if not hasattr(reminders, "messages_dispatch"):
+        raise NotAvailable("the reminders dispatcher (issue 6) has not landed")
+    counter = redis.Redis.from_url(REDIS_URL)
+    counter.flushdb()
+    campaign = Campaign.objects.get(slug=ctx["largest_slug"])
+    now = timezone.now()
+    recipients = list(
+        Supporter.objects.filter(
+            email__isnull=False,
+            email_consent_at__isnull=False,
+            unsubscribed_at__isnull=True,
+            email_bounced_at__isnull=True,
+        ).values_list("pk", "language")[: size["reminders"]]
+    )
+    Message.objects.all().delete()
+    Message.objects.bulk_create(
+        [
+            Message(
+                supporter_id=pk,
+                channel="email",
+                kind="signup_confirmation",
+                campaign=campaign,
+                language=language,
+                scheduled_for=now - dt.timedelta(minutes=1),
+                dedupe_key=f"bench:{pk}",
+            )
+            for pk, language in recipients
+        ],
+        batch_size=2000,
+    )
+    n = len(recipients)
+    with Sink() as sink, Worker(f"smtp://127.0.0.1:{sink.port}") as worker:
+        noop.delay()  # the worker is up once it ran one task
+        if not wait_until(lambda: int(counter.get("bench:noop") or 0) == 1, 60):
+            raise RuntimeError("the Celery worker did not start")
+        counter.set("bench:noop", 0)
+        started = time.perf_counter()
+        for _ in range(size["noop"]):
+            noop.delay()
+        wait_until(lambda: int(counter.get("bench:noop") or 0) >= size["noop"], 300)
+        noop_seconds = time.perf_counter() - started
+        noop_rate = size["noop"] / noop_seconds
+
+        started = time.perf_counter()
+        while True:
+            result = reminders.messages_dispatch()
+            if not result.claimed:
+                break
+        wait_until(lambda: sink.count >= n, 600)
+        send_seconds = time.perf_counter() - started
+        # Give late duplicates a chance to show up before counting.
+        time.sleep(1)
+        ids = list(sink.ids)
+        assert worker.proc.poll() is None, "the worker died"
+    sent = Message.objects.filter(status=MessageStatus.SENT).count()
+    rate = n / send_seconds
+    duplicates = len(ids) - len(set(ids))
+    return {
+        "messages": n,
+        "received": len(ids),
+        "unique_message_ids": len(set(ids)),
+        "duplicates": duplicates,
+        "marked_sent": sent,
+        "seconds": round(send_seconds, 2),
+        "messages_per_s": round(rate, 1),
+        "noop_tasks": size["noop"],
+        "noop_tasks_per_s": round(noop_rate, 1),
+        "ratio_to_noop": round(rate / noop_rate, 3),
+        "concurrency": os.cpu_count(),
+        "met": rate / noop_rate >= TARGETS["reminders_vs_noop"]
+        and len(ids) == n
+        and duplicates == 0
+        and sent == n,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+        cursor.execute("SHOW work_mem")
+        work_mem = cursor.fetchone()[0]
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    redis_version = ""
+    with contextlib.suppress(Exception):
+        import redis
+
+        redis_version = redis.Redis.from_url(REDIS_URL).info()["redis_version"]
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "cpu": _cpu_model(),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "postgresql_work_mem": work_mem,
+        "redis": redis_version,
+        "os": platform.platform(),
+    }
+
+
+def _cpu_model() -> str:
+    found = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+    return found.group(1).strip() if found else platform.processor()
+
+
+def fmt(value, unit="") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    return f"{value}{unit}"
+
+
+def table(results: dict) -> list[tuple[str, str, str, str, str]]:
+    """(figure, value, floor, ratio, target/met) rows."""
+    rows = []
+    sections = results["sections"]
+
+    def status_row(name, section):
+        state = section.get("state")
+        if state != "ok":
+            rows.append((name, state, section.get("reason", "")[:60], "", ""))
+            return False
+        return True
+
+    g = sections["generate"]
+    if status_row("1. Data generation", g):
+        rows.append(
+            (
+                "1. Data generation (COPY)",
+                fmt(g["rows_per_s"], " rows/s"),
+                f"{fmt(g['rows'])} rows in {g['seconds']} s",
+                "",
+                "",
+            )
+        )
+    d = sections["dashboard"]
+    if status_row("2. Dashboard", d):
+        met = "met" if d["met"] else "MISSED"
+        rows.append(
+            (
+                "2. Dashboard p50",
+                fmt(d["p50_ms"], " ms"),
+                fmt(d["floor_ms"], " ms"),
+                f"{d['ratio_to_floor']}x",
+                f"<300 ms, <=2x: {met}",
+            )
+        )
+        rows.append(
+            (
+                "   Dashboard p95 / queries",
+                fmt(d["p95_ms"], " ms"),
+                "",
+                "",
+                f"{d['queries']} queries",
+            )
+        )
+    s = sections["surge"]
+    if status_row("3. Sign-up surge", s):
+        su, fo, tr = s["signup"], s["minimal_form"], s["trivial"]
+        rows.append(
+            ("3. Trivial view", fmt(tr["rps"], " req/s"), "", "", f"p95 {fmt(tr['p95_ms'], ' ms')}")
+        )
+        rows.append(
+            (
+                "   Minimal form POST (floor)",
+                fmt(fo["rps"], " req/s"),
+                "",
+                "",
+                f"p95 {fmt(fo['p95_ms'], ' ms')}",
+            )
+        )
+        met = "met" if s["met"] else "MISSED"
+        rows.append(
+            (
+                "   Sign-up POST",
+                fmt(su["rps"], " req/s"),
+                fmt(fo["rps"], " req/s"),
+                f"{s['ratio_to_form']}x",
+                f">=0.5x: {met}",
+            )
+        )
+        rows.append(
+            (
+                "   Sign-up p95 / errors",
+                fmt(su["p95_ms"], " ms"),
+                "",
+                "",
+                f"{su['errors']} errors; rows match: {su['rows_match']}",
+            )
+        )
+    i = sections["import"]
+    if status_row("4. Import", i):
+        met = "met" if i["met"] else "MISSED"
+        rows.append(
+            (
+                "4. Import (project path)",
+                fmt(i["rows_per_s"], " rows/s"),
+                fmt(i["floor_copy_rows_per_s"], " rows/s (COPY)"),
+                f"{i['ratio_to_floor']}x",
+                f">=10,000 rows/s: {met}",
+            )
+        )
+        rows.append(
+            (
+                "   import-export peer",
+                fmt(i["peer"]["rows_per_s"], " rows/s"),
+                "",
+                f"ours {i['ratio_to_peer']}x",
+                f"{i['peer']['rows']} rows sample",
+            )
+        )
+        rows.append(
+            (
+                "   Upload request",
+                fmt(i["upload_response_ms"], " ms"),
+                "",
+                "",
+                f"{i['error_rows_reported']}/{i['bad_rows_in_file']} bad rows reported",
+            )
+        )
+    e = sections["export"]
+    if status_row("5. Export", e):
+        met = "met" if e["met"] else "MISSED"
+        rows.append(
+            (
+                "5. Export actions CSV",
+                fmt(e["rows_per_s"], " rows/s"),
+                fmt(e["floor_rows_per_s"], " rows/s (COPY TO)"),
+                f"{e['ratio_to_floor']}x",
+                f"{fmt(e['rows'])} rows",
+            )
+        )
+        rows.append(
+            (
+                "   Export peak RSS growth",
+                fmt(e["rss_peak_growth_mb"], " MB"),
+                "",
+                "",
+                f"<100 MB: {met}",
+            )
+        )
+    r = sections["reminders"]
+    if status_row("6. Reminders", r):
+        met = "met" if r["met"] else "MISSED"
+        rows.append(
+            (
+                "6. Reminder emails",
+                fmt(r["messages_per_s"], " msg/s"),
+                fmt(r["noop_tasks_per_s"], " no-op tasks/s"),
+                f"{r['ratio_to_noop']}x",
+                f">=0.25x: {met}",
+            )
+        )
+        rows.append(
+            (
+                "   Delivered once",
+                f"{fmt(r['unique_message_ids'])}/{fmt(r['messages'])}",
+                "",
+                "",
+                f"{r['duplicates']} duplicates",
+            )
+        )
+    a = sections["admin"]
+    if status_row("7. Admin", a):
+        for name, figures in a.items():
+            if isinstance(figures, dict) and "p50_ms" in figures:
+                rows.append(
+                    (
+                        f"7. Admin {name}",
+                        fmt(figures["p50_ms"], " ms"),
+                        "",
+                        "",
+                        f"{figures['queries']} queries",
+                    )
+                )
+    return rows
+
+
+def render_table(rows) -> str:
+    header = ("Figure", "Value", "Floor (same run)", "Ratio", "Target / notes")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    for row in rows:
+        lines.append(" | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+    return "\n".join(lines)
+
+
+def markdown(results: dict, rows) -> str:
+    m = results["machine"]
+    out = [
+        "# Benchmark results",
+        "",
+        f"Run `{results['command']}` ({results['size']} size) on {m['date']}: "
+        f"{m['nproc']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, Python {m['python']}, "
+        f"PostgreSQL {m['postgresql']} (work_mem {m['postgresql_work_mem']}), "
+        f"Redis {m['redis']}; load generator, database, broker and servers all on this one "
+        f"machine. Total run time {results['total_seconds']} s. Absolute figures belong to "
+        "this machine; the ratios to floors measured in the same run are what carries over.",
+        "",
+        "| Figure | Value | Floor (same run) | Ratio | Target / notes |",
+        "|---|---|---|---|---|",
+    ]
+    out += ["| " + " | ".join(str(c).replace("|", "/") for c in row) + " |" for row in rows]
+    out += ["", "Full figures: `bench/results.json`. How each is measured: `bench/README.md`.", ""]
+    notes = results.get("notes") or []
+    if notes:
+        out += ["## Notes from this run", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
+    parser.add_argument("--out", default=str(BENCH), help="where results.json/RESULTS.md go")
+    args = parser.parse_args(argv)
+    size_name = "smoke" if args.smoke else "full"
+    size = SIZES[size_name]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_started = time.perf_counter()
+
+    log(f"{size_name} run: recreating {DB_URL.rsplit('/', 1)[-1]} and migrating")
+    recreate_database()
+    setup_django()
+    coordinator, admin = make_users()
+    results = {
+        "size": size_name,
+        "command": "make bench-smoke" if args.smoke else "make bench",
+        "sizes": size,
+        "machine": machine(),
+        "sections": {},
+        "notes": [],
+    }
+    ctx = {"coordinator": coordinator, "admin": admin}
+
+    def run(name: str, function, *fargs):
+        log(f"section {name} ...")
+        started = time.perf_counter()
+        try:
+            figures = function(*fargs)
+            figures = {k: v for k, v in figures.items() if not k.startswith("_")}
+            results["sections"][name] = {"state": "ok", **figures}
+        except NotAvailable as reason:
+            results["sections"][name] = {"state": "not available yet", "reason": str(reason)}
+        except Exception as error:
+            traceback.print_exc()
+            results["sections"][name] = {
+                "state": "error",
+                "reason": f"{type(error).__name__}: {error}"[:500],
+            }
+        results["sections"][name]["section_seconds"] = round(time.perf_counter() - started, 1)
+        log(f"section {name}: {results['sections'][name]['state']}")
+
+    log("section generate ...")
+    started = time.perf_counter()
+    generated = section_generate(size)
+    ctx["largest_slug"] = generated["largest_slug"]
+    results["sections"]["generate"] = {
+        "state": "ok",
+        **{k: v for k, v in generated.items() if not k.startswith("_")},
+        "section_seconds": round(time.perf_counter() - started, 1),
+    }
+    log(f"generated {generated['rows']:,} rows at {generated['rows_per_s']:,} rows/s")
+    run("dashboard", section_dashboard, size, ctx)
+    run("admin", section_admin, size, ctx)
+    run("export", section_export, size, ctx)
+    run("import", section_import, size, ctx)
+    run("surge", section_surge, size, ctx)
+    run("reminders", section_reminders, size, ctx)
+
+    results["total_seconds"] = round(time.perf_counter() - run_started, 1)
+    rows = table(results)
+    print()
+    print(render_table(rows))
+    print()
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    (out / "RESULTS.md").write_text(markdown(results, rows))
+    log(f"wrote {out / 'results.json'} and {out / 'RESULTS.md'} in {results['total_seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
