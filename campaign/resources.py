@@ -312,6 +312,8 @@ class CouncilMemberResource(SafeExportResource):
         return queryset.select_related("body", "district")
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if instance.pk and field.column_name in row and _text(row[field.column_name]) == "":
+            return  # a blank cell never erases what is known
         if field.attribute == "district":
             # A district name is only unique within its body.
             name = _text(row.get("district"))
