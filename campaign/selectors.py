@@ -62,7 +62,7 @@ DO_NOT_CALL_TAG = "do-not-call"
 WRONG_NUMBER_TAG = "wrong-number"
 # A message left "sending" this long may or may not have gone out.
 IN_DOUBT_AFTER = dt.timedelta(minutes=10)
-OVERDUE_LIST_LIMIT = 100
+OVERDUE_LIST_LIMIT = 25
 CALL_LIST_LIMIT = 200
 SEARCH_LIMIT = 20
 
