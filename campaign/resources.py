@@ -167,7 +167,10 @@ class SupporterResource(SafeExportResource):
     street_address = fields.Field(attribute="street_address", column_name="street_address")
     district = fields.Field(column_name="district", readonly=True)
     language = fields.Field(
-        attribute="language", column_name="language", widget=ChoiceWidget(Language.choices)
+        attribute="language",
+        column_name="language",
+        widget=ChoiceWidget(Language.choices),
+        default=Language.ENGLISH,
     )
     sector = fields.Field(
         attribute="sector", column_name="sector", widget=ChoiceWidget(Sector.choices)
@@ -374,6 +377,7 @@ class ActionResource(SafeExportResource):
         attribute="status",
         column_name="status",
         widget=ChoiceWidget(ActionStatus.choices),
+        default=ActionStatus.PLEDGED,
     )
     target = fields.Field(column_name="target", readonly=True)
     completed_at = fields.Field(

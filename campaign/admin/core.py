@@ -35,6 +35,7 @@ from campaign.models import (
     Stance,
     Supporter,
     Tag,
+    normalize_phone,
 )
 from campaign.resources import ActionResource, CouncilMemberResource, SupporterResource
 from campaign.services.actions import action_cancel, action_complete, action_log
@@ -578,6 +579,17 @@ class SupporterAdmin(ImportExportAdmin):
     )
     inlines = [SupporterActionInline, ConsentEventInline]
     actions = ["unsubscribe_selected"]
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Phones are stored as +16125550123: "(612) 555-0123" finds them too.
+        try:
+            phone = normalize_phone(search_term) if search_term else None
+        except ValidationError:
+            phone = None
+        if phone:
+            results = results | queryset.filter(phone=phone)
+        return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

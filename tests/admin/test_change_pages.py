@@ -81,3 +81,32 @@ def test_other_admin_pages_load(admin_client_, pine_county, url):
     response = admin_client_.get(url)
 
     assert response.status_code == 200
+
+
+def test_searching_a_phone_as_people_write_it_finds_the_supporter(coordinator_client, db):
+    factories.SupporterFactory(first_name="Found", phone="+16125550123", email=None)
+    factories.SupporterFactory(first_name="Other", phone="+16125550124", email=None)
+
+    response = coordinator_client.get("/admin/campaign/supporter/", {"q": "(612) 555-0123"})
+
+    assert [s.first_name for s in response.context["cl"].result_list] == ["Found"]
+
+
+def test_the_unsubscribe_action_unsubscribes_and_logs_it(coordinator_client, db):
+    from campaign.models import ConsentEvent
+    from campaign.services.supporters import supporter_grant_consent
+
+    supporter = factories.SupporterFactory()
+    supporter_grant_consent(supporter=supporter, channel=Channel.EMAIL, source="form")
+
+    response = coordinator_client.post(
+        "/admin/campaign/supporter/",
+        {"action": "unsubscribe_selected", "_selected_action": [str(supporter.pk)]},
+    )
+
+    assert response.status_code == 302
+    supporter.refresh_from_db()
+    assert supporter.unsubscribed_at is not None
+    assert supporter.email_consent_at is None
+    latest = ConsentEvent.objects.filter(supporter=supporter).first()
+    assert (latest.kind, latest.source) == ("withdrawn", "admin: coordinator")

@@ -183,3 +183,14 @@ def test_tags_named_in_a_file_that_fails_are_not_created(coordinator_client, pin
     upload(coordinator_client, "supporter", csv, "bad-tags.csv")
 
     assert Tag.objects.count() == 0
+
+
+def test_a_blank_language_cell_means_english_for_a_new_supporter(coordinator_client, pine_county):
+    csv = b"first_name,email,language\nIda,ida@example.org,\nJo,jo@example.org,Espa\xc3\xb1ol\n"
+
+    import_file(coordinator_client, "supporter", csv, "lang.csv")
+
+    assert dict(Supporter.objects.values_list("first_name", "language")) == {
+        "Ida": "en",
+        "Jo": "es",
+    }
