@@ -22,7 +22,8 @@ def test_the_filesystem_broker_and_worker_deliver_to_a_mail_folder(integration, 
     embedded = {
         "CELERY_BROKER_URL": "filesystem://",
         "CELERY_BROKER_DIR": str(broker_dir),
-        "EMAIL_URL": f"filemail://{mail_dir}",
+        # django-environ drops one leading slash: four make an absolute path.
+        "EMAIL_URL": f"filemail:///{mail_dir}",
     }
     ids = due_emails(3)
     output = integration.dispatch_once(**embedded)
