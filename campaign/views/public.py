@@ -133,21 +133,31 @@ def _mailto(email: str, subject: str, body: str) -> str:
     return f"mailto:{quote(email, safe='@')}?subject={quote(subject)}&body={quote(body)}"
 
 
+def _member_display_name(member) -> str:
+    # The stored title is English ("Commissioner"); translate the usual ones.
+    return f"{_(member.title)} {member.name}".strip() if member.title else member.name
+
+
 def _campaign_block(request, token: str, supporter: Supporter, campaign: Campaign, language: str):
     members, reach = selectors.members_for_supporter(supporter=supporter, campaign=campaign)
     supporter_name = supporter.full_name
     generic_member = _("Commissioner")
-    member_name = str(members[0]) if reach == "district" and len(members) == 1 else generic_member
+    member_name = (
+        _member_display_name(members[0])
+        if reach == "district" and len(members) == 1
+        else generic_member
+    )
     subject = campaign.localized("letter_subject", language)
     letter_template = campaign.localized("letter_template", language)
     cards = []
     for member in members:
         letter_for_member = selectors.personalize(
-            letter_template, member_name=str(member), supporter_name=supporter_name
+            letter_template, member_name=_member_display_name(member), supporter_name=supporter_name
         )
         cards.append(
             {
                 "member": member,
+                "display_name": _member_display_name(member),
                 "mailto": _mailto(member.email, subject, letter_for_member) if member.email else "",
                 "tel": "tel:" + "".join(c for c in member.phone if c.isdigit() or c == "+"),
             }

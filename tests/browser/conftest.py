@@ -4,11 +4,13 @@ pytest-django's live_server, on a phone-sized viewport.
 Without Chromium these tests are skipped with a notice, unless REQUIRE_BROWSER=1
 (CI sets it): then a missing browser is a failure, not a silent skip."""
 
+import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
@@ -77,6 +79,10 @@ def page_es(browser):
 @pytest.fixture
 def demo(live_server):
     """The Pine County demo (seed_demo), served by the live server."""
+    # Another worker-mate's transactional test may have flushed the groups the
+    # roles migration made; seed_demo needs them.
+    roles_migration = importlib.import_module("campaign.migrations.0002_roles")
+    roles_migration.create_roles(django_apps, None)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return {"base": live_server.url, "campaign_url": f"{live_server.url}/c/{DEMO_SLUG}/"}
 

@@ -221,6 +221,9 @@ def test_the_page_follows_the_supporters_language(client, supporter, campaign, p
     assert '<html lang="es">' in body
     assert "Parques del condado sin alcohol" in body
     assert "Llamar" in body
+    assert "Comisionado Member 3" in body
+    # No Spanish call script was written, so the English one is shown.
+    assert "Hello Comisionado Member 3, my name is Ana Gómez." in body
 
 
 def test_the_language_picker_beats_the_supporters_language(client, supporter, pledge, page_url):
