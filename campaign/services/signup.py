@@ -59,11 +59,10 @@ def _supporter_place_in_body(*, supporter: Supporter, campaign: Campaign) -> Non
         supporter.save(update_fields=["district", "updated_at"])
 
     covered = District.objects.filter(body=body, zips__zip_code=supporter.zip_code).exists()
-    tag, _ = Tag.objects.get_or_create(name=NON_CONSTITUENT_TAG)
     if covered:
-        supporter.tags.remove(tag)
+        supporter.tags.remove(*Tag.objects.filter(name=NON_CONSTITUENT_TAG))
     else:
-        supporter.tags.add(tag)
+        supporter.tags.add(Tag.objects.get_or_create(name=NON_CONSTITUENT_TAG)[0])
 
 
 def _pledge_details(*, kind: str, target, hearing: Hearing | None) -> dict:
