@@ -7,9 +7,15 @@
 """
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from tests import factories
+
+
+def pytest_configure(config):
+    # The production hasher costs ~0.3 s per user; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -30,7 +30,10 @@ def test_behind_one_proxy_the_address_that_proxy_saw_is_used():
 
 
 def _settings_env(**overrides):
-    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG")}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for this process;
+    # a deployment never has it.
+    dropped = ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(overrides)
     return env
 
