@@ -130,7 +130,10 @@ def action_log(
     """A coordinator logs what a supporter pledged or did. With an
     idempotency key, logging the same thing twice returns the first action.
 
-    Side effects: one INSERT (or none)."""
+    Side effects: one INSERT (or none); a new pledge gets its follow-up or
+    hearing reminders written to the outbox."""
+    from campaign.services.reminders import reminders_on_pledge
+
     if idempotency_key:
         existing = Action.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
@@ -164,4 +167,5 @@ def action_log(
                 False,
             )
         raise
+    reminders_on_pledge(action=action)
     return action, True

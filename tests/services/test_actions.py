@@ -77,3 +77,37 @@ def test_the_target_is_the_member_for_the_supporters_district(pine_county):
 def test_a_supporter_without_a_district_has_no_target(pine_county):
     supporter = factories.SupporterFactory(zip_code="55063", district=None)
     assert target_for_supporter(supporter=supporter, campaign=pine_county["campaign"]) is None
+
+
+def test_a_pledge_logged_by_a_coordinator_gets_its_follow_up_reminder(coordinator):
+    from django.utils import timezone
+
+    from campaign.models import Message, MessageKind
+
+    supporter = factories.SupporterFactory(email_consent_at=timezone.now())
+    action, _ = action_log(
+        supporter=supporter,
+        campaign=factories.CampaignFactory(),
+        kind=ActionKind.LETTER,
+        status=ActionStatus.PLEDGED,
+        by=coordinator,
+    )
+    assert list(Message.objects.values_list("kind", "action_id")) == [
+        (MessageKind.PLEDGE_FOLLOWUP, action.pk)
+    ]
+
+
+def test_a_completed_action_logged_by_a_coordinator_queues_nothing(coordinator):
+    from django.utils import timezone
+
+    from campaign.models import Message
+
+    supporter = factories.SupporterFactory(email_consent_at=timezone.now())
+    action_log(
+        supporter=supporter,
+        campaign=factories.CampaignFactory(),
+        kind=ActionKind.LETTER,
+        status=ActionStatus.COMPLETED,
+        by=coordinator,
+    )
+    assert Message.objects.count() == 0
