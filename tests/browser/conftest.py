@@ -13,10 +13,6 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM would
-# otherwise refuse to run here ("You cannot call this from an async context").
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,8 +27,12 @@ AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 DEMO_SLUG = "parks-alcohol-ordinance"
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """A fresh Chromium per test. Function scope on purpose: Playwright's sync
+    API keeps an event loop running while it is started, and Django's ORM
+    refuses to run next to one; pytest-django's own database set-up and
+    flush must run outside it, and other tests must never see it."""
     if CHROMIUM is None:
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(
@@ -41,6 +41,9 @@ def browser():
         pytest.skip("Chromium not found: browser tests skipped (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Only while Playwright runs, and undone after the test (a leaked variable
+    # would reach other tests' subprocesses, where `check --deploy` rejects it).
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
