@@ -50,9 +50,10 @@ def browser(monkeypatch):
         browser.close()
 
 
-def new_page(browser, locale: str):
+def new_page(browser, locale: str, javascript: bool = True):
     # bypass_csp: axe-core is injected as a script our CSP would (rightly) block.
     context = browser.new_context(
+        java_script_enabled=javascript,
         viewport=PHONE,
         locale=locale,
         is_mobile=True,

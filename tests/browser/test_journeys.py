@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from campaign.models import ActionStatus, Supporter
+from tests.browser.conftest import new_page
 
 pytestmark = [
     pytest.mark.browser,
@@ -170,3 +171,26 @@ def test_the_form_shows_errors_next_to_the_fields_and_keeps_what_was_typed(page,
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(re.compile(r"/a/[^/]+/$"))
     expect(page.locator(".commissioner-card")).to_contain_text("Maria Delgado")
+
+
+def test_signing_up_and_acting_work_without_javascript(browser, demo):
+    context, page = new_page(browser, "en-US", javascript=False)
+    try:
+        sign_up(
+            page,
+            demo["campaign_url"],
+            first=("First name", "Noa"),
+            last=("Last name", "Nojs"),
+            email=("Email", "noa.nojs@example.org"),
+            zip_code=("ZIP code", "55030"),
+            language_label=("Preferred language", "en"),
+            labels=["Write a letter"],
+        )
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.locator(".commissioner-card")).to_contain_text("Tom Lindqvist")
+        page.locator(".pledge[data-kind='letter']").get_by_role("button", name="I did it").click()
+        expect(page.get_by_role("status")).to_have_text("Thank you! We marked it as done.")
+        supporter = Supporter.objects.get(email="noa.nojs@example.org")
+        assert supporter.actions.get(kind="letter").status == ActionStatus.COMPLETED
+    finally:
+        context.close()
