@@ -29,7 +29,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf, TruncWeek
+from django.db.models.functions import Coalesce, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -304,48 +304,63 @@ def whip_count(campaign: Campaign, date_range: DateRange = ALL_DATES) -> WhipCou
 # ---------------------------------------------------------------------------
 
 
-def _pressure_counts(today: dt.date) -> dict:
-    completed = count_where(Q(status=ActionStatus.COMPLETED))
-    pledged = count_where(Q(status=ActionStatus.PLEDGED))
-    return {
-        "pledged": pledged,
-        "completed": completed,
-        "overdue": count_where(Q(status=ActionStatus.PLEDGED, due_date__lt=today)),
-    }
-
-
-def _with_rate(queryset: QuerySet) -> QuerySet:
-    # Whole percent, rounded down; NULL (shown as a dash) when nothing counts.
-    return queryset.annotate(
-        rate=F("completed") * 100 / NullIf(F("completed") + F("pledged"), 0),
-    )
+def _rate(completed: int, pledged: int) -> int | None:
+    """Whole percent, rounded down; None (shown as a dash) when nothing counts."""
+    if completed + pledged == 0:
+        return None
+    return completed * 100 // (completed + pledged)
 
 
 def pressure(campaign: Campaign, date_range: DateRange = ALL_DATES) -> dict:
     """Actions by kind (pledged, completed, rate, overdue), totals, and the
-    weekly series of completed actions. Three queries."""
+    weekly series of completed actions. One query.
+
+    A campaign can hold hundreds of thousands of actions, so they are read
+    once: grouped by kind and by the week of completion (no week for actions
+    not completed), a few hundred rows at most; the per-kind rows, the totals
+    and the weekly series are sums of those rows."""
     today = timezone.localdate()
-    actions = campaign_actions(campaign, date_range)
-    labels = dict(ActionKind.choices)
-    by_kind = list(
-        _with_rate(
-            actions.values("kind").annotate(**_pressure_counts(today)).order_by("kind")
-        ).filter(Q(pledged__gt=0) | Q(completed__gt=0))
-    )
-    for row in by_kind:
-        row["label"] = labels.get(row["kind"], row["kind"])
-    totals = actions.aggregate(
-        **_pressure_counts(today),
-        rate=count_where(Q(status=ActionStatus.COMPLETED))
-        * 100
-        / NullIf(count_where(Q(status__in=(ActionStatus.COMPLETED, ActionStatus.PLEDGED))), 0),
-    )
-    weekly = weekly_series(
-        actions.filter(status=ActionStatus.COMPLETED)
+    rows = (
+        campaign_actions(campaign, date_range)
         .annotate(week=TruncWeek("completed_at", output_field=DateField()))
-        .values("week")
-        .annotate(n=Count("*"))
-        .order_by("week"),
+        .values("kind", "week")
+        .annotate(
+            pledged=count_where(Q(status=ActionStatus.PLEDGED)),
+            completed=count_where(Q(status=ActionStatus.COMPLETED)),
+            overdue=count_where(Q(status=ActionStatus.PLEDGED, due_date__lt=today)),
+        )
+        # No ORDER BY: the database may then hash the groups instead of
+        # sorting every action; the rows are summed and sorted here.
+        .order_by()
+    )
+    labels = dict(ActionKind.choices)
+    kinds: dict[str, dict] = {}
+    weeks: dict[dt.date, int] = {}
+    for row in rows:
+        kind = kinds.setdefault(row["kind"], {"pledged": 0, "completed": 0, "overdue": 0})
+        for key in ("pledged", "completed", "overdue"):
+            kind[key] += row[key]
+        if row["week"] is not None and row["completed"]:
+            weeks[row["week"]] = weeks.get(row["week"], 0) + row["completed"]
+    by_kind = []
+    for kind in sorted(kinds):
+        counts = kinds[kind]
+        if counts["pledged"] or counts["completed"]:
+            by_kind.append(
+                {
+                    "kind": kind,
+                    **counts,
+                    "rate": _rate(counts["completed"], counts["pledged"]),
+                    "label": labels.get(kind, kind),
+                }
+            )
+    totals = {
+        key: sum(counts[key] for counts in kinds.values())
+        for key in ("pledged", "completed", "overdue")
+    }
+    totals["rate"] = _rate(totals["completed"], totals["pledged"])
+    weekly = weekly_series(
+        [{"week": week, "n": n} for week, n in weeks.items()],
         date_range,
     )
     return {"by_kind": by_kind, "totals": totals, "weekly": weekly}
@@ -395,14 +410,18 @@ def weekly_series(rows, date_range: DateRange) -> list[dict]:
 
 def campaign_supporters(campaign: Campaign, date_range: DateRange = ALL_DATES) -> QuerySet:
     """The campaign's base: supporters with at least one action in it."""
+    # IN over the campaign's supporter ids rather than a correlated EXISTS:
+    # PostgreSQL reads them once from the (campaign, supporter) index.
     return Supporter.objects.filter(
-        Exists(Action.objects.filter(campaign=campaign, supporter=OuterRef("pk")))
+        pk__in=Action.objects.filter(campaign=campaign).values("supporter_id")
     ).filter(date_range.q("created_at"))
 
 
 def base(campaign: Campaign, districts: list[District], date_range: DateRange = ALL_DATES) -> dict:
     """Supporters by district, sector (all twelve, gaps flagged) and language,
-    plus new supporters per week. Two queries."""
+    plus new supporters per week. One query: the conditional counts are
+    grouped by the week each supporter joined (a few hundred rows at most) and
+    summed here, so the campaign's supporters are read once, not twice."""
     counts = {
         "total": Count("*"),
         "district_unknown": count_where(
@@ -416,8 +435,14 @@ def base(campaign: Campaign, districts: list[District], date_range: DateRange = 
         counts[f"sector_{value}"] = count_where(Q(sector=value))
     for value, _label in Language.choices:
         counts[f"language_{value}"] = count_where(Q(language=value))
-    supporters = campaign_supporters(campaign, date_range)
-    figures = supporters.aggregate(**counts)
+    rows = list(
+        campaign_supporters(campaign, date_range)
+        .annotate(week=TruncWeek("created_at", output_field=DateField()))
+        .values("week")
+        .annotate(**counts)
+        .order_by()
+    )
+    figures = {key: sum(row[key] for row in rows) for key in counts}
 
     by_district = [
         {"label": str(d), "n": figures[f"district_{d.pk}"], "district": d} for d in districts
@@ -430,13 +455,7 @@ def base(campaign: Campaign, districts: list[District], date_range: DateRange = 
         {"value": value, "label": label, "n": figures[f"language_{value}"]}
         for value, label in Language.choices
     ]
-    weekly = weekly_series(
-        supporters.annotate(week=TruncWeek("created_at", output_field=DateField()))
-        .values("week")
-        .annotate(n=Count("*"))
-        .order_by("week"),
-        date_range,
-    )
+    weekly = weekly_series([{"week": row["week"], "n": row["total"]} for row in rows], date_range)
     return {
         "total": figures["total"],
         "by_district": by_district,
@@ -467,18 +486,19 @@ def roster_summary(
     campaign: Campaign, date_range: DateRange = ALL_DATES, hearing: Hearing | None = None
 ) -> list[dict]:
     """Per hearing kind: pledged, confirmed, Spanish speakers. One query."""
-    reached = Tag.objects.filter(
-        name=reached_tag_name(campaign), supporters=OuterRef("supporter_id")
+    # Uncorrelated, so PostgreSQL hashes the (few) reached supporters once
+    # instead of probing the tags once per action.
+    reached = Supporter.tags.through.objects.filter(tag__name=reached_tag_name(campaign)).values(
+        "supporter_id"
     )
     labels = dict(ActionKind.choices)
     rows = {
         row["kind"]: row
         for row in _roster_actions(campaign, date_range, hearing)
-        .annotate(reached=Exists(reached))
         .values("kind")
         .annotate(
             total=Count("*"),
-            confirmed=count_where(Q(status=ActionStatus.COMPLETED) | Q(reached=True)),
+            confirmed=count_where(Q(status=ActionStatus.COMPLETED) | Q(supporter_id__in=reached)),
             spanish=count_where(Q(supporter__language=Language.SPANISH)),
         )
         .order_by()

@@ -138,6 +138,12 @@ class Action(TimeStampedModel):
             models.Index(fields=["target", "status"]),
             # Overdue pledges and follow-up reminders.
             models.Index(fields=["status", "due_date"]),
+            # Dashboard base and call list: a campaign's supporter ids, read
+            # from the index alone (IN / EXISTS over the campaign's actions).
+            models.Index(fields=["campaign", "supporter"], name="action_campaign_supporter"),
+            # Admin changelist: the default ordering, so the first page is
+            # read from the index instead of sorting every action.
+            models.Index(fields=["-created_at", "-id"], name="action_newest_first"),
         ]
 
     def __str__(self):
