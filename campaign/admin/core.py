@@ -544,7 +544,8 @@ class SupporterAdmin(ImportExportAdmin):
     list_select_related = ("district",)
     search_fields = ("first_name", "last_name", "email", "phone", "zip_code")
     autocomplete_fields = ("district", "tags")
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its SELECT DISTINCT date_trunc(...) reads every
+    # supporter on each page; the created_at filter above covers the need.
     # A full COUNT(*) on every filtered page costs seconds on a large list.
     show_full_result_count = False
     readonly_fields = (
@@ -581,6 +582,11 @@ class SupporterAdmin(ImportExportAdmin):
     actions = ["unsubscribe_selected"]
 
     def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if "@" in term and not any(ch.isspace() for ch in term):
+            # An email: a prefix match on the stored (lower-case) address is
+            # served by its index; "%term%" over five columns reads every row.
+            return queryset.filter(email__startswith=term.lower()), False
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored as +16125550123: "(612) 555-0123" finds them too.
         try:
@@ -655,6 +661,7 @@ class ActionAdmin(ImportExportAdmin):
         "supporter__sector",
         ("due_date", admin.DateFieldListFilter),
         ("completed_at", admin.DateFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
     )
     list_select_related = ("supporter", "campaign", "target")
     search_fields = (
@@ -665,7 +672,9 @@ class ActionAdmin(ImportExportAdmin):
         "outcome_note",
     )
     autocomplete_fields = ("supporter", "campaign", "target", "hearing")
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its SELECT DISTINCT date_trunc(...) read all
+    # 1,000,000 actions on every page (0.5 s); the created_at filter is free.
+    # The list itself is read in the default order from the newest-first index.
     show_full_result_count = False
     readonly_fields = ("logged_by", "idempotency_key", "created_at", "updated_at")
     actions = ["mark_completed"]
