@@ -191,8 +191,10 @@ def messages_suppress_pending(*, supporter, channel: str | None, reason: str) ->
     )
 
 
-def reminders_on_signup(*, supporter, campaign, pledges) -> None:
+def reminders_on_signup(*, supporter, campaign, pledges, hearings=None) -> None:
     """A supporter signed up (or signed up again) with these new pledges.
+    `hearings`: the campaign's upcoming hearings when the caller has read them
+    already (None: read them here, when needed).
 
     Side effects: INSERTs Message rows (duplicates by dedupe key are skipped):
     a confirmation now by email (per set of new pledges) and by SMS (once per
@@ -231,7 +233,9 @@ def reminders_on_signup(*, supporter, campaign, pledges) -> None:
         if pledge.kind not in HEARING_KINDS:
             rows.extend(_followup_rows(action=pledge, supporter=supporter, now=now))
     if hearing_pledges:
-        for hearing in Hearing.objects.upcoming().filter(campaign=campaign):
+        if hearings is None:
+            hearings = Hearing.objects.upcoming().filter(campaign=campaign)
+        for hearing in hearings:
             matching = [p for p in hearing_pledges if p.hearing_id in (None, hearing.pk)]
             if matching:
                 rows.extend(

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from campaign.models import (
@@ -11,15 +12,19 @@ from campaign.models import (
     Action,
     ActionKind,
     ActionSource,
+    ActionStatus,
     Campaign,
     Channel,
+    ConsentEvent,
+    CouncilMember,
     District,
     Hearing,
     Supporter,
     Tag,
+    normalize_zip,
 )
 from campaign.services.actions import action_pledge, target_for_supporter
-from campaign.services.supporters import supporter_grant_consent, supporter_upsert
+from campaign.services.supporters import supporter_stage_consent, supporter_upsert_prepare
 
 NON_CONSTITUENT_TAG = "non-constituent"
 
@@ -36,37 +41,74 @@ def signup_source(campaign: Campaign) -> str:
     return f"public_form:{campaign.slug}"
 
 
-def _supporter_place_in_body(*, supporter: Supporter, campaign: Campaign) -> None:
-    """Set the supporter's district from their ZIP within the campaign's body,
-    and tag them as a non-constituent when no district of the body covers it.
+def _zip_districts(*, zip_code: str, campaign: Campaign) -> list[District]:
+    """Every district covering the ZIP (any body), each annotated with
+    `member_pk`: the campaign body's active member holding its seat. One query
+    answers the district, the non-constituent tag and the target."""
+    if not zip_code:
+        return []
+    seat = (
+        CouncilMember.objects.active()
+        .filter(body_id=campaign.decision_body_id, district_id=OuterRef("pk"))
+        .values("pk")[:1]
+    )
+    return list(
+        District.objects.filter(zips__zip_code=zip_code)
+        .annotate(member_pk=Subquery(seat))
+        .order_by("pk")
+        .distinct()
+    )
+
+
+def _supporter_place_in_body(
+    *, supporter: Supporter, campaign: Campaign, zip_districts: list[District]
+) -> bool | None:
+    """Set the supporter's district (in memory) from their ZIP within the
+    campaign's body. Returns whether a district of the body covers the ZIP
+    (None without a ZIP): the caller tags non-constituents.
 
     A ZIP shared by several districts leaves a known district covering it
     untouched (a coordinator may have set it from the street address)."""
     if not supporter.zip_code:
-        return
-    body = campaign.decision_body
-    district = District.objects.for_zip(supporter.zip_code, body=body)
-    changed = False
-    if district is not None:
-        if supporter.district_id != district.pk:
-            supporter.district, changed = district, True
-    elif supporter.district_id is not None and (
-        supporter.district.body_id == body.pk
-        and not supporter.district.zips.filter(zip_code=supporter.zip_code).exists()
+        return None
+    body_id = campaign.decision_body_id
+    in_body = [district for district in zip_districts if district.body_id == body_id]
+    if len(in_body) == 1:
+        supporter.district = in_body[0]
+    elif (
+        supporter.district_id is not None
+        and supporter.district_id not in {district.pk for district in zip_districts}
+        and supporter.district.body_id == body_id
     ):
-        supporter.district, changed = None, True
-    if changed:
-        supporter.save(update_fields=["district", "updated_at"])
-
-    covered = District.objects.filter(body=body, zips__zip_code=supporter.zip_code).exists()
-    if covered:
-        supporter.tags.remove(*Tag.objects.filter(name=NON_CONSTITUENT_TAG))
-    else:
-        supporter.tags.add(Tag.objects.get_or_create(name=NON_CONSTITUENT_TAG)[0])
+        supporter.district = None
+    return bool(in_body)
 
 
-def _pledge_details(*, kind: str, target, hearing: Hearing | None) -> dict:
-    details: dict = {"target": target if kind in CONTACT_KINDS else None, "hearing": None}
+def _supporter_tag_non_constituent(*, supporter: Supporter, covered: bool, created: bool) -> None:
+    """Tag a supporter no district of the body covers; drop the tag of one
+    who moved into the body's area. The through table is written directly:
+    one statement instead of the related manager's read-then-write."""
+    through = Supporter.tags.through
+    if not covered:
+        tag = Tag.objects.get_or_create(name=NON_CONSTITUENT_TAG)[0]
+        through.objects.bulk_create(
+            [through(supporter_id=supporter.pk, tag_id=tag.pk)], ignore_conflicts=True
+        )
+    elif not created:
+        through.objects.filter(supporter_id=supporter.pk, tag__name=NON_CONSTITUENT_TAG).delete()
+
+
+def _target_id(*, supporter: Supporter, campaign: Campaign, zip_districts: list[District]):
+    for district in zip_districts:
+        if district.pk == supporter.district_id:
+            return district.member_pk
+    # A known district kept without the ZIP (or no ZIP given).
+    target = target_for_supporter(supporter=supporter, campaign=campaign)
+    return target.pk if target else None
+
+
+def _pledge_details(*, kind: str, target_id, hearing: Hearing | None) -> dict:
+    details: dict = {"target_id": target_id if kind in CONTACT_KINDS else None, "hearing": None}
     if kind in HEARING_KINDS and hearing is not None:
         details["hearing"] = hearing
         due = hearing.starts_at
@@ -74,6 +116,75 @@ def _pledge_details(*, kind: str, target, hearing: Hearing | None) -> dict:
             due = hearing.testimony_deadline
         details["due_date"] = timezone.localtime(due).date()
     return details
+
+
+def _open_pledge_kinds(*, supporter: Supporter, campaign: Campaign, kinds: list[str]) -> set[str]:
+    return set(
+        Action.objects.filter(
+            supporter=supporter, campaign=campaign, kind__in=kinds, status=ActionStatus.PLEDGED
+        ).values_list("kind", flat=True)
+    )
+
+
+def _pledges_create(
+    *,
+    supporter: Supporter,
+    campaign: Campaign,
+    kinds: list[str],
+    created: bool,
+    target_id,
+    hearing: Hearing | None,
+) -> list[Action]:
+    """One pledged Action per kind without an open pledge of that kind, in one
+    INSERT. A supporter created in this transaction has no pledges yet, and
+    no other transaction can see their row; a known one's open pledges are
+    read first, and the partial unique constraint stays the safety net: on a
+    conflict (a pledge logged meanwhile elsewhere) the kinds go one by one."""
+    if not created:
+        open_kinds = _open_pledge_kinds(supporter=supporter, campaign=campaign, kinds=kinds)
+        kinds = [kind for kind in kinds if kind not in open_kinds]
+    if not kinds:
+        return []
+    pledges = []
+    for kind in kinds:
+        action = Action(
+            supporter=supporter,
+            campaign=campaign,
+            kind=kind,
+            status=ActionStatus.PLEDGED,
+            source=ActionSource.PUBLIC_FORM,
+            **_pledge_details(kind=kind, target_id=target_id, hearing=hearing),
+        )
+        # The foreign keys come from rows read in this transaction, and the
+        # target sits on the campaign's body by construction: checking them
+        # again would only cost queries.
+        action.clean_fields(exclude=["supporter", "campaign", "target", "hearing", "logged_by"])
+        pledges.append(action)
+    if created:
+        return Action.objects.bulk_create(pledges)
+    try:
+        with transaction.atomic():
+            return Action.objects.bulk_create(pledges)
+    except IntegrityError:
+        fallback = []
+        for kind in kinds:
+            action, new = action_pledge(
+                supporter=supporter,
+                campaign=campaign,
+                kind=kind,
+                source=ActionSource.PUBLIC_FORM,
+                target=CouncilMember.objects.filter(pk=target_id).first() if target_id else None,
+                **{
+                    key: value
+                    for key, value in _pledge_details(
+                        kind=kind, target_id=target_id, hearing=hearing
+                    ).items()
+                    if key != "target_id"
+                },
+            )
+            if new:
+                fallback.append(action)
+        return fallback
 
 
 def _signup(
@@ -92,7 +203,8 @@ def _signup(
     email_wording: str,
     sms_wording: str,
 ) -> SignupResult:
-    result = supporter_upsert(
+    zip_districts = _zip_districts(zip_code=normalize_zip(zip_code), campaign=campaign)
+    result = supporter_upsert_prepare(
         first_name=first_name,
         last_name=last_name,
         email=email,
@@ -100,49 +212,62 @@ def _signup(
         zip_code=zip_code,
         language=language,
         sector=sector,
+        zip_districts=zip_districts,
     )
-    supporter = result.supporter
-    _supporter_place_in_body(supporter=supporter, campaign=campaign)
+    supporter, created = result.supporter, result.created
+    covered = _supporter_place_in_body(
+        supporter=supporter, campaign=campaign, zip_districts=zip_districts
+    )
 
     source = signup_source(campaign)
+    now = timezone.now()
+    consents = []
     if email_updates and supporter.email:
-        supporter_grant_consent(
-            supporter=supporter,
-            channel=Channel.EMAIL,
-            source=source,
-            campaign=campaign,
-            wording=email_wording,
-        )
+        consents.append((Channel.EMAIL, email_wording))
     if sms_reminders and supporter.phone:
-        supporter_grant_consent(
+        consents.append((Channel.SMS, sms_wording))
+    events = [
+        supporter_stage_consent(
             supporter=supporter,
-            channel=Channel.SMS,
+            channel=channel,
             source=source,
             campaign=campaign,
-            wording=sms_wording,
+            wording=wording,
+            now=now,
         )
+        for channel, wording in consents
+    ]
+    # The district comes from a row just read (no existence check needed).
+    supporter.full_clean(validate_unique=False, validate_constraints=False, exclude=["district"])
+    supporter.save()
+    if events:
+        ConsentEvent.objects.bulk_create(events)
+    if covered is not None:
+        _supporter_tag_non_constituent(supporter=supporter, covered=covered, created=created)
 
-    target = target_for_supporter(supporter=supporter, campaign=campaign)
-    hearing = Hearing.objects.upcoming().filter(campaign=campaign).first()
     allowed = set(campaign.asks or [])
-    pledges = []
-    for kind in asks:
-        if kind not in allowed:
-            continue
-        action, created = action_pledge(
-            supporter=supporter,
-            campaign=campaign,
-            kind=kind,
-            source=ActionSource.PUBLIC_FORM,
-            **_pledge_details(kind=kind, target=target, hearing=hearing),
-        )
-        if created:
-            pledges.append(action)
+    kinds = [kind for kind in asks if kind in allowed]
+    target_id = None
+    if any(kind in CONTACT_KINDS for kind in kinds):
+        target_id = _target_id(supporter=supporter, campaign=campaign, zip_districts=zip_districts)
+    hearings = None
+    if any(kind in HEARING_KINDS for kind in kinds):
+        hearings = list(Hearing.objects.upcoming().filter(campaign=campaign))
+        for hearing in hearings:
+            hearing.campaign = campaign
+    pledges = _pledges_create(
+        supporter=supporter,
+        campaign=campaign,
+        kinds=kinds,
+        created=created,
+        target_id=target_id,
+        hearing=hearings[0] if hearings else None,
+    )
 
     from campaign.services.reminders import reminders_on_signup
 
-    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=pledges)
-    return SignupResult(supporter=supporter, created=result.created, pledges=pledges)
+    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=pledges, hearings=hearings)
+    return SignupResult(supporter=supporter, created=created, pledges=pledges)
 
 
 def signup_submit(

@@ -49,6 +49,93 @@ def supporter_find(*, email: str | None = None, phone: str | None = None) -> Sup
     return matches[0] if matches else None
 
 
+def _district_for_zip(zip_code: str, zip_districts: list[District] | None) -> District | None:
+    """District.objects.for_zip(zip_code), answered from the districts already
+    known to cover the ZIP when the caller fetched them."""
+    if zip_districts is None:
+        return District.objects.for_zip(zip_code)
+    return zip_districts[0] if len(zip_districts) == 1 else None
+
+
+def _supporter_find_locked(*, email: str, phone: str) -> Supporter | None:
+    """supporter_find, locking the match in the same query when inside a
+    transaction. Rows are locked in id order, so two requests that match the
+    same two people cannot deadlock."""
+    if not email and not phone:
+        return None
+    query = Q()
+    if email:
+        query |= Q(email=email)
+    if phone:
+        query |= Q(phone=phone)
+    matches = Supporter.objects.filter(query).order_by("pk")
+    if transaction.get_connection().in_atomic_block:
+        matches = matches.select_for_update(of=("self",))
+    matches = list(matches[:2])
+    for match in matches:
+        if email and match.email == email:
+            return match
+    return matches[0] if matches else None
+
+
+def supporter_upsert_prepare(
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str | None = None,
+    phone: str | None = None,
+    zip_code: str = "",
+    street_address: str = "",
+    language: str = "",
+    sector: str = "",
+    is_youth: bool | None = None,
+    zip_districts: list[District] | None = None,
+) -> UpsertResult:
+    """supporter_upsert without the final validation and save: the caller may
+    change more fields, then calls supporter.full_clean() and save() once.
+
+    `zip_districts`, when given, are all the districts covering the normalised
+    ZIP (any body); they answer the district look-up without a query.
+
+    Side effects: locks the matched supporter's row (inside a transaction).
+    Raises ValidationError on an invalid phone."""
+    email = normalize_email(email)
+    phone = normalize_phone(phone)
+    given = {
+        "first_name": (first_name or "").strip(),
+        "last_name": (last_name or "").strip(),
+        "zip_code": normalize_zip(zip_code),
+        "street_address": (street_address or "").strip(),
+        "language": language,
+        "sector": sector,
+    }
+    supporter = _supporter_find_locked(email=email, phone=phone)
+    if supporter is not None:
+        zip_changed = given["zip_code"] and given["zip_code"] != supporter.zip_code
+        for field in _UPDATABLE_FIELDS:
+            if given[field]:
+                setattr(supporter, field, given[field])
+        if email and not supporter.email:
+            supporter.email = email
+        # Only take the phone when nobody else holds it.
+        if phone and not supporter.phone and not Supporter.objects.filter(phone=phone).exists():
+            supporter.phone = phone
+        if is_youth is not None:
+            supporter.is_youth = is_youth
+        if zip_changed:
+            supporter.district = _district_for_zip(supporter.zip_code, zip_districts)
+        return UpsertResult(supporter, created=False)
+
+    supporter = Supporter(email=email, phone=phone, is_youth=bool(is_youth))
+    for field in _UPDATABLE_FIELDS:
+        if given[field]:
+            setattr(supporter, field, given[field])
+    if supporter.zip_code and zip_districts is not None:
+        # What Supporter.clean() would look up, without its query.
+        supporter.district = _district_for_zip(supporter.zip_code, zip_districts)
+    return UpsertResult(supporter, created=True)
+
+
 def supporter_upsert(
     *,
     first_name: str = "",
@@ -68,43 +155,57 @@ def supporter_upsert(
     Side effects: one INSERT or UPDATE. Call inside a transaction; the row is
     locked until it commits, so concurrent sign-ups of one person serialise.
     Raises ValidationError on an invalid email, phone or ZIP."""
-    email = normalize_email(email)
-    phone = normalize_phone(phone)
-    given = {
-        "first_name": (first_name or "").strip(),
-        "last_name": (last_name or "").strip(),
-        "zip_code": normalize_zip(zip_code),
-        "street_address": (street_address or "").strip(),
-        "language": language,
-        "sector": sector,
-    }
-    existing = supporter_find(email=email, phone=phone)
-    if existing is not None:
-        supporter = Supporter.objects.select_for_update().get(pk=existing.pk)
-        zip_changed = given["zip_code"] and given["zip_code"] != supporter.zip_code
-        for field in _UPDATABLE_FIELDS:
-            if given[field]:
-                setattr(supporter, field, given[field])
-        if email and not supporter.email:
-            supporter.email = email
-        # Only take the phone when nobody else holds it.
-        if phone and not supporter.phone and not Supporter.objects.filter(phone=phone).exists():
-            supporter.phone = phone
-        if is_youth is not None:
-            supporter.is_youth = is_youth
-        if zip_changed:
-            supporter.district = District.objects.for_zip(supporter.zip_code)
-        supporter.full_clean(validate_unique=False, validate_constraints=False)
-        supporter.save()
-        return UpsertResult(supporter, created=False)
+    result = supporter_upsert_prepare(
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        zip_code=zip_code,
+        street_address=street_address,
+        language=language,
+        sector=sector,
+        is_youth=is_youth,
+    )
+    result.supporter.full_clean(validate_unique=False, validate_constraints=False)
+    result.supporter.save()
+    return result
 
-    supporter = Supporter(email=email, phone=phone, is_youth=bool(is_youth))
-    for field in _UPDATABLE_FIELDS:
-        if given[field]:
-            setattr(supporter, field, given[field])
-    supporter.full_clean(validate_unique=False, validate_constraints=False)
-    supporter.save()
-    return UpsertResult(supporter, created=True)
+
+def supporter_stage_consent(
+    *,
+    supporter: Supporter,
+    channel: str,
+    source: str,
+    campaign: Campaign | None = None,
+    wording: str = "",
+    now=None,
+) -> ConsentEvent:
+    """supporter_grant_consent in memory: sets the supporter's consent fields
+    and clears an earlier unsubscribe, and returns the unsaved ledger row. The
+    caller saves the supporter, then the row (e.g. with bulk_create).
+
+    Raises ValidationError when the channel's address is missing."""
+    now = now or timezone.now()
+    if channel == Channel.EMAIL:
+        if not supporter.email:
+            raise ValidationError("Email consent needs an email address.")
+        supporter.email_consent_at, supporter.email_consent_source = now, source
+    elif channel == Channel.SMS:
+        if not supporter.phone:
+            raise ValidationError("SMS consent needs a phone number.")
+        supporter.sms_consent_at, supporter.sms_consent_source = now, source
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    supporter.unsubscribed_at = None
+    return ConsentEvent(
+        supporter=supporter,
+        channel=channel,
+        kind=ConsentEvent.Kind.GRANTED,
+        source=source,
+        campaign=campaign,
+        wording=wording,
+        occurred_at=now,
+    )
 
 
 def supporter_grant_consent(
@@ -119,18 +220,9 @@ def supporter_grant_consent(
     unsubscribe: a new explicit sign-up is the only way back in.
 
     Side effects: updates the supporter, adds a ConsentEvent."""
-    now = timezone.now()
-    if channel == Channel.EMAIL:
-        if not supporter.email:
-            raise ValidationError("Email consent needs an email address.")
-        supporter.email_consent_at, supporter.email_consent_source = now, source
-    elif channel == Channel.SMS:
-        if not supporter.phone:
-            raise ValidationError("SMS consent needs a phone number.")
-        supporter.sms_consent_at, supporter.sms_consent_source = now, source
-    else:
-        raise ValueError(f"unknown channel {channel!r}")
-    supporter.unsubscribed_at = None
+    event = supporter_stage_consent(
+        supporter=supporter, channel=channel, source=source, campaign=campaign, wording=wording
+    )
     supporter.save(
         update_fields=[
             "email_consent_at",
@@ -141,15 +233,8 @@ def supporter_grant_consent(
             "updated_at",
         ]
     )
-    return ConsentEvent.objects.create(
-        supporter=supporter,
-        channel=channel,
-        kind=ConsentEvent.Kind.GRANTED,
-        source=source,
-        campaign=campaign,
-        wording=wording,
-        occurred_at=now,
-    )
+    event.save()
+    return event
 
 
 def supporter_withdraw_consent(*, supporter: Supporter, channel: str, source: str) -> ConsentEvent:

@@ -198,8 +198,9 @@ def test_moving_into_a_district_drops_the_non_constituent_tag(campaign, pine_cou
 def test_it_hands_the_new_pledges_to_the_reminders_hook(campaign):
     with mock.patch("campaign.services.reminders.reminders_on_signup") as hook:
         result = submit(campaign, asks=[ActionKind.CALL])
+    # No hearing ask ticked, so the hearings were not read (None: the hook reads them if needed).
     hook.assert_called_once_with(
-        supporter=result.supporter, campaign=campaign, pledges=result.pledges
+        supporter=result.supporter, campaign=campaign, pledges=result.pledges, hearings=None
     )
     assert [a.kind for a in result.pledges] == ["call"]
 
