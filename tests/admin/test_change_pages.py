@@ -92,6 +92,16 @@ def test_searching_a_phone_as_people_write_it_finds_the_supporter(coordinator_cl
     assert [s.first_name for s in response.context["cl"].result_list] == ["Found"]
 
 
+def test_searching_an_email_matches_the_start_of_the_address_in_any_case(coordinator_client, db):
+    factories.SupporterFactory(first_name="Found", email="rosa.m@example.org")
+    factories.SupporterFactory(first_name="Inside", email="barosa.m@example.org")
+    factories.SupporterFactory(first_name="Other", email="maria@example.org")
+
+    response = coordinator_client.get("/admin/campaign/supporter/", {"q": " Rosa.M@Example"})
+
+    assert [s.first_name for s in response.context["cl"].result_list] == ["Found"]
+
+
 def test_the_unsubscribe_action_unsubscribes_and_logs_it(coordinator_client, db):
     from campaign.models import ConsentEvent
     from campaign.services.supporters import supporter_grant_consent
