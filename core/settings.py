@@ -301,9 +301,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 # Rows claimed per dispatcher transaction, and messages per send task (one
-# SMTP connection serves a whole task).
+# SMTP connection serves a whole task, and its rows are locked, re-checked and
+# marked in flight together: a worker process killed mid-task leaves at most
+# one chunk in doubt).
 MESSAGE_DISPATCH_BATCH = env.int("MESSAGE_DISPATCH_BATCH", default=500)
-MESSAGE_SEND_CHUNK = env.int("MESSAGE_SEND_CHUNK", default=20)
+MESSAGE_SEND_CHUNK = env.int("MESSAGE_SEND_CHUNK", default=10)
+# No message goes out on a consent/unsubscribe re-check older than this: a
+# slower chunk re-locks and re-checks its remaining rows first.
+MESSAGE_RECHECK_MAX_AGE = env.float("MESSAGE_RECHECK_MAX_AGE", default=1.0)
 # Transient failures (SMTP 4xx, timeouts) go back to pending with an
 # exponential backoff: base * 2**(attempts-1), capped at an hour.
 MESSAGE_RETRY_BASE_SECONDS = env.float("MESSAGE_RETRY_BASE_SECONDS", default=60.0)

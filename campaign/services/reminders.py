@@ -8,18 +8,24 @@ Delivery, in three steps, each a committed state a crash can be read from:
 1. `messages_dispatch` (beat, every minute) claims due pending rows
    (pending -> sending, `claimed_at` = the claim token) and publishes send
    tasks after the claim commits; if publishing fails the rows go back.
-2. `messages_send` re-reads each row under a lock, checks it still carries
-   its claim, re-checks consent, unsubscription, bounces, quiet hours and the
-   rule of its kind, then marks the attempt as started (IN_FLIGHT) and commits.
-3. It sends, and records sent / failed / pending-with-backoff.
+2. `messages_send` re-reads its chunk's rows under a lock (one query), checks
+   each still carries its claim, re-checks consent, unsubscription, bounces,
+   quiet hours and the rule of its kind, then marks the rows to send as
+   started (IN_FLIGHT) and commits.
+3. It sends them over one connection, and records sent / failed /
+   pending-with-backoff in one transaction. A re-check older than
+   MESSAGE_RECHECK_MAX_AGE is redone (step 2) before the next send.
 A row left in "sending" with the IN_FLIGHT note is *in doubt*: the provider
 may or may not have it. It is never resent automatically (zero duplicates);
-a coordinator resends it or marks it sent from the admin outbox. A claimed
-row whose send never started is released after MESSAGE_CLAIM_TIMEOUT.
+a coordinator resends it or marks it sent from the admin outbox. A worker
+process killed between steps 2 and 3 leaves at most its chunk
+(MESSAGE_SEND_CHUNK rows) in doubt. A claimed row whose send never started is
+released after MESSAGE_CLAIM_TIMEOUT.
 """
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -27,7 +33,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, CharField, DateTimeField, F, Q, TextField, Value, When
 from django.utils import timezone
 
 from campaign.models import (
@@ -666,121 +672,199 @@ def _deliver(message: Message, payload, sender) -> str:
     return sender.send(payload)
 
 
-def _send_one(message_id: int, claim: dt.datetime, sender, result: SendResult, carry):
-    """Send one claimed row. Returns the UPDATE recording its outcome, which
-    the caller runs in the next row's first transaction: one commit per
-    message instead of two. A crash in between leaves the row in doubt,
-    exactly as a crash during the send would."""
+@dataclass
+class _Attempt:
+    """One row whose send was attempted in this round, and how it went."""
+
+    message: Message
+    attempts: int
+    finished_at: dt.datetime
+    provider_id: str = ""
+    error: Exception | None = None
+
+
+def _ours(ids: list[int], claim: dt.datetime):
+    return Message.objects.filter(pk__in=ids, status=MessageStatus.SENDING, claimed_at=claim)
+
+
+def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list[tuple]:
+    """Transaction 1 of a round: lock the rows (one query), re-check and render
+    each, record the re-check verdicts, and mark every row about to be sent
+    IN_FLIGHT. Returns [(message, payload)] once that has committed; from then
+    on a crash leaves those rows in doubt, never resent."""
     from campaign.messaging import MessageError, message_language
 
     now = timezone.now()
-    ours = Message.objects.filter(pk=message_id, status=MessageStatus.SENDING, claimed_at=claim)
+    ready: list[tuple] = []
     with transaction.atomic():
-        if carry is not None:
-            carry()
-        queryset = Message.objects.select_related("supporter", "user", "campaign", "hearing")
-        if connection.features.has_select_for_update:
-            queryset = queryset.select_for_update(of=("self",))
-        message = queryset.filter(pk=message_id).first()
-        if (
-            message is None
-            or message.status != MessageStatus.SENDING
-            or message.claimed_at != claim
-            or message.last_error.startswith(IN_FLIGHT)
-        ):
-            result.skipped += 1
-            return None
-        verdict = _recheck(message, now)
-        if verdict is not None:
-            ours.update(
-                status=verdict.status,
-                last_error=verdict.reason,
-                claimed_at=None,
-                scheduled_for=verdict.scheduled_for or message.scheduled_for,
-                updated_at=now,
-            )
-            result.held += 1
-            return None
-        try:
-            payload = _render(message)
-        except MessageError as error:
-            ours.update(status=MessageStatus.FAILED, last_error=str(error), updated_at=now)
-            result.failed += 1
-            return None
-        local = timezone.localtime(now, _tz())
-        ours.update(
-            attempts=message.attempts + 1,
-            language=message_language(message),
-            last_error=f"{IN_FLIGHT} {local:%Y-%m-%d %H:%M %Z}; no result recorded. "
-            "Check whether it arrived, then resend it or mark it sent.",
-            updated_at=now,
+        queryset = Message.objects.select_related(
+            "supporter", "user", "campaign", "hearing", "action", "action__target"
         )
+        if connection.features.has_select_for_update_of:
+            queryset = queryset.select_for_update(of=("self",))
+        elif connection.features.has_select_for_update:
+            queryset = queryset.select_for_update()
+        found = list(queryset.filter(pk__in=ids).order_by("id"))
+        result.skipped += len(ids) - len(found)
+        held: dict[tuple, list[int]] = {}
+        for message in found:
+            if (
+                message.status != MessageStatus.SENDING
+                or message.claimed_at != claim
+                or message.last_error.startswith(IN_FLIGHT)
+            ):
+                result.skipped += 1
+                continue
+            verdict = _recheck(message, now)
+            if verdict is not None:
+                held.setdefault((verdict.status, verdict.reason, verdict.scheduled_for), []).append(
+                    message.pk
+                )
+                result.held += 1
+                continue
+            try:
+                payload = _render(message)
+            except MessageError as error:
+                _ours([message.pk], claim).update(
+                    status=MessageStatus.FAILED, last_error=str(error), updated_at=now
+                )
+                result.failed += 1
+                continue
+            ready.append((message, payload))
+        for (status, reason, scheduled_for), pks in held.items():
+            changes = {"status": status, "last_error": reason, "claimed_at": None}
+            if scheduled_for is not None:
+                changes["scheduled_for"] = scheduled_for
+            _ours(pks, claim).update(**changes, updated_at=now)
+        local = timezone.localtime(now, _tz())
+        note = (
+            f"{IN_FLIGHT} {local:%Y-%m-%d %H:%M %Z}; no result recorded. "
+            "Check whether it arrived, then resend it or mark it sent."
+        )
+        by_language: dict[str, list[int]] = {}
+        for message, _payload in ready:
+            by_language.setdefault(message_language(message), []).append(message.pk)
+        for language, pks in by_language.items():
+            _ours(pks, claim).update(
+                attempts=F("attempts") + 1, language=language, last_error=note, updated_at=now
+            )
+    return ready
+
+
+def _attempt(message: Message, payload, sender) -> _Attempt:
+    from campaign.messaging import MessageError
+
     attempts = message.attempts + 1
     try:
         provider_id = _deliver(message, payload, sender)
     except MessageError as error:
-        reason, permanent, bounce = str(error), error.permanent, error.bounce
-    else:
-        reason = None
-    done = timezone.now()
-    if reason is not None:
-        if permanent or attempts >= settings.MESSAGE_MAX_ATTEMPTS:
-            result.failed += 1
-
-            def record_failure():
-                ours.update(status=MessageStatus.FAILED, last_error=reason[:2000], updated_at=done)
-                if bounce and message.supporter_id and message.channel == Channel.EMAIL:
-                    supporter_email_bounced(supporter=message.supporter, reason=reason)
-
-            return record_failure
-        result.retrying += 1
-        return lambda: ours.update(
-            status=MessageStatus.PENDING,
-            claimed_at=None,
-            scheduled_for=done + _backoff(attempts),
-            last_error=f"attempt {attempts}: {reason}"[:2000],
-            updated_at=done,
-        )
-    result.sent += 1
-    return lambda: ours.update(
-        status=MessageStatus.SENT,
-        sent_at=done,
-        provider_message_id=(provider_id or "")[:255],
-        last_error="",
-        updated_at=done,
-    )
+        return _Attempt(message, attempts, timezone.now(), error=error)
+    return _Attempt(message, attempts, timezone.now(), provider_id=(provider_id or "")[:255])
 
 
-def _record_last(carry) -> None:
+def _record(attempts: list[_Attempt], untried: list[Message], claim, result: SendResult) -> None:
+    """Transaction 2 of a round: one UPDATE for the rows sent, one per row that
+    failed or will be retried, and the rows never tried go back to claimed
+    (their attempt undone) for the next round."""
+    if not attempts and not untried:
+        return
+    now = timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Losing this commit in a database crash leaves the row in doubt
+            # Losing this commit in a database crash leaves the rows in doubt
             # (never resent), so it need not wait for the disk.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        carry()
+        sent = [attempt for attempt in attempts if attempt.error is None]
+        if sent:
+            _ours([attempt.message.pk for attempt in sent], claim).update(
+                status=MessageStatus.SENT,
+                sent_at=Case(
+                    *(When(pk=a.message.pk, then=Value(a.finished_at)) for a in sent),
+                    output_field=DateTimeField(),
+                ),
+                provider_message_id=Case(
+                    *(When(pk=a.message.pk, then=Value(a.provider_id)) for a in sent),
+                    default=Value(""),
+                    output_field=CharField(),
+                ),
+                last_error="",
+                updated_at=now,
+            )
+            result.sent += len(sent)
+        for attempt in attempts:
+            error = attempt.error
+            if error is None:
+                continue
+            message, reason = attempt.message, str(error)
+            ours = _ours([message.pk], claim)
+            if error.permanent or attempt.attempts >= settings.MESSAGE_MAX_ATTEMPTS:
+                ours.update(status=MessageStatus.FAILED, last_error=reason[:2000], updated_at=now)
+                if error.bounce and message.supporter_id and message.channel == Channel.EMAIL:
+                    supporter_email_bounced(supporter=message.supporter, reason=reason)
+                result.failed += 1
+            else:
+                ours.update(
+                    status=MessageStatus.PENDING,
+                    claimed_at=None,
+                    scheduled_for=attempt.finished_at + _backoff(attempt.attempts),
+                    last_error=f"attempt {attempt.attempts}: {reason}"[:2000],
+                    updated_at=now,
+                )
+                result.retrying += 1
+        if untried:
+            _ours([message.pk for message in untried], claim).filter(
+                last_error__startswith=IN_FLIGHT
+            ).update(
+                attempts=F("attempts") - 1,
+                last_error=Case(
+                    *(When(pk=m.pk, then=Value(m.last_error)) for m in untried),
+                    default=Value(""),
+                    output_field=TextField(),
+                ),
+                updated_at=now,
+            )
 
 
 def messages_send(*, ids: list[int], claim: str) -> SendResult:
-    """Send the claimed rows `ids` (claim token `claim`), one at a time over
-    one SMTP connection. Rows not carrying this claim are left alone.
+    """Send the claimed rows `ids` (claim token `claim`) over one SMTP
+    connection, in rounds of a few statements each.
 
-    Side effects, per row: a committed UPDATE marking the attempt started
-    (after the re-checks), one email or text, then an UPDATE recording sent /
-    failed / pending-with-backoff (committed with the next row's first one)."""
+    Side effects, per round: one transaction locks the rows (one SELECT),
+    records the re-check verdicts and marks the rows to send IN_FLIGHT (one
+    UPDATE per language); then the emails or texts go out; then one
+    transaction records the outcomes (one UPDATE for all rows sent, one per
+    failed or retried row). A crash in between leaves at most the round's rows
+    (at most MESSAGE_SEND_CHUNK) in doubt. A round stops sending once its
+    re-check is MESSAGE_RECHECK_MAX_AGE seconds old; the rows not yet tried are
+    re-locked and re-checked in the next round, so no message goes out on a
+    re-check older than that."""
     from campaign.messaging import EmailSender
 
     claim_at = dt.datetime.fromisoformat(claim)
     result = SendResult()
     sender = EmailSender()
-    carry = None
+    remaining = list(ids)
     try:
-        for message_id in ids:
-            carry = _send_one(message_id, claim_at, sender, result, carry)
+        while remaining:
+            checked = time.monotonic()
+            ready = _start_round(remaining, claim_at, result)
+            remaining = []
+            attempts: list[_Attempt] = []
+            started = 0  # rows of `ready` whose send began
+            try:
+                for message, payload in ready:
+                    if attempts and time.monotonic() - checked > settings.MESSAGE_RECHECK_MAX_AGE:
+                        break
+                    started += 1
+                    attempts.append(_attempt(message, payload, sender))
+            finally:
+                # A row whose send began but did not return stays in doubt.
+                untried = [message for message, _payload in ready[started:]]
+                _record(attempts, untried, claim_at, result)
+            remaining = [message.pk for message in untried]
     finally:
         sender.close()
-        if carry is not None:
-            _record_last(carry)
     return result
 
 
