@@ -20,3 +20,18 @@ class RefusingBackend(BaseEmailBackend):
 
         mail.outbox.extend(email_messages)
         return len(email_messages)
+
+
+# Set by a test: called with each email before it is "sent" (may raise).
+before_send = None
+
+
+class HookBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        from django.core import mail
+
+        for email in email_messages:
+            if before_send is not None:
+                before_send(email)
+            mail.outbox.append(email)
+        return len(email_messages)

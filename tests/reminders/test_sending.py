@@ -340,3 +340,86 @@ def test_the_digest_reaches_the_coordinator_without_an_unsubscribe_header(campai
     assert email.to == ["casey@staff.example.org"]
     assert email.subject.startswith("Daily digest for ")
     assert "List-Unsubscribe" not in email.extra_headers
+
+
+@pytest.fixture
+def hooked(settings):
+    settings.EMAIL_BACKEND = "tests.reminders.backends.HookBackend"
+    backends.before_send = None
+    yield backends
+    backends.before_send = None
+
+
+def claimed_chunk(campaign, count):
+    messages = [queue(campaign) for _ in range(count)]
+    recorder = Recorder()
+    messages_dispatch(publish=recorder)
+    [(ids, claim)] = recorder.calls
+    return messages, ids, claim
+
+
+def test_a_chunk_is_sent_in_the_same_number_of_queries_whatever_its_size(
+    campaign, django_assert_num_queries
+):
+    from django.db import connection
+
+    # Lock and read, mark in flight, record the results (PostgreSQL: plus the
+    # asynchronous commit setting), and the savepoints of the test's
+    # transaction around each of the two transactions.
+    queries = 8 if connection.vendor == "postgresql" else 7
+    _, ids, claim = claimed_chunk(campaign, 2)
+    with django_assert_num_queries(queries):
+        assert messages_send(ids=ids, claim=claim).sent == 2
+    Message.objects.all().delete()
+    _, ids, claim = claimed_chunk(campaign, 8)
+    with django_assert_num_queries(queries):
+        assert messages_send(ids=ids, claim=claim).sent == 8
+    assert len(mail.outbox) == 10
+
+
+def test_an_unsubscribe_after_an_old_recheck_stops_the_rest_of_the_chunk(
+    campaign, hooked, settings
+):
+    settings.MESSAGE_RECHECK_MAX_AGE = 0  # every send needs a fresh re-check
+    (first, second), ids, claim = claimed_chunk(campaign, 2)
+
+    def unsubscribe_the_second(email):
+        if email.to == [first.supporter.email]:
+            supporter_unsubscribe(supporter=second.supporter, source="test")
+
+    hooked.before_send = unsubscribe_the_second
+    messages_send(ids=ids, claim=claim)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == MessageStatus.SENT
+    assert (second.status, second.last_error) == (MessageStatus.SUPPRESSED, "unsubscribed")
+    assert [email.to for email in mail.outbox] == [[first.supporter.email]]
+
+
+def test_a_worker_stopped_mid_chunk_leaves_only_the_message_being_sent_in_doubt(campaign, hooked):
+    (first, second, third), ids, claim = claimed_chunk(campaign, 3)
+    Message.objects.filter(pk=third.pk).update(last_error="attempt 1: SMTP 451", attempts=1)
+
+    def stop_at_the_second(email):
+        if email.to == [second.supporter.email]:
+            raise SystemExit("worker stopping")
+
+    hooked.before_send = stop_at_the_second
+    with pytest.raises(SystemExit):
+        messages_send(ids=ids, claim=claim)
+    assert Message.objects.get(pk=first.pk).status == MessageStatus.SENT
+    assert list(messages_in_doubt()) == [Message.objects.get(pk=second.pk)]
+    # Never tried: still claimed, its attempt and earlier error restored, so
+    # the stale-claim sweep (or the task's redelivery) sends it later.
+    third.refresh_from_db()
+    assert (third.status, third.attempts, third.last_error) == (
+        MessageStatus.SENDING,
+        1,
+        "attempt 1: SMTP 451",
+    )
+    hooked.before_send = None
+    assert messages_send(ids=ids, claim=claim).sent == 1
+    assert [email.to for email in mail.outbox] == [
+        [first.supporter.email],
+        [third.supporter.email],
+    ]
