@@ -10,6 +10,7 @@ import re
 import smtplib
 from email.utils import make_msgid, parseaddr
 
+from billiard.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import TemplateDoesNotExist
@@ -193,6 +194,11 @@ class EmailSender:
                 self.connection.open()
             email.connection = self.connection
             email.send()
+        except SoftTimeLimitExceeded:
+            # The task is out of time mid-send: whether the server took the
+            # message is unknown, so the row must stay in doubt, not fail.
+            self.close()
+            raise
         except Exception as error:
             self.close()
             raise smtp_error(error) from error

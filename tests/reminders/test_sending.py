@@ -423,3 +423,19 @@ def test_a_worker_stopped_mid_chunk_leaves_only_the_message_being_sent_in_doubt(
         [first.supporter.email],
         [third.supporter.email],
     ]
+
+
+def test_a_soft_time_limit_during_a_send_leaves_that_message_in_doubt_not_failed(campaign, hooked):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    (first, second), ids, claim = claimed_chunk(campaign, 2)
+
+    def out_of_time_at_the_second(email):
+        if email.to == [second.supporter.email]:
+            raise SoftTimeLimitExceeded()
+
+    hooked.before_send = out_of_time_at_the_second
+    with pytest.raises(SoftTimeLimitExceeded):
+        messages_send(ids=ids, claim=claim)
+    assert Message.objects.get(pk=first.pk).status == MessageStatus.SENT
+    assert list(messages_in_doubt()) == [Message.objects.get(pk=second.pk)]
