@@ -36,9 +36,15 @@ class PublicProgress:
         return sum(count for _, count in self.completed_by_kind)
 
 
-def campaign_public_get(*, slug: str) -> Campaign:
-    """The campaign behind a public page, or 404 for drafts, private or closed ones."""
-    return get_object_or_404(Campaign.objects.public().select_related("decision_body"), slug=slug)
+def campaign_public_get(*, slug: str, with_body: bool = True) -> Campaign:
+    """The campaign behind a public page, or 404 for drafts, private or closed ones.
+
+    `with_body=False` for the sign-up POST, which only needs decision_body_id
+    (the page's progress figures read the body's seats)."""
+    campaigns = Campaign.objects.public()
+    if with_body:
+        campaigns = campaigns.select_related("decision_body")
+    return get_object_or_404(campaigns, slug=slug)
 
 
 def campaign_next_hearing(*, campaign: Campaign) -> Hearing | None:

@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import (
@@ -96,10 +97,14 @@ class SignupForm(forms.Form):
         self.campaign = campaign
         asks = [kind for kind in (campaign.asks or PUBLIC_ASKS) if kind in ASK_LABELS]
         self.fields["asks"].choices = [(kind, ASK_LABELS[kind]) for kind in asks]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        # Built only when the form is rendered: a valid POST redirects.
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
             Fieldset(
                 _("About you"),
                 "first_name",
@@ -113,6 +118,7 @@ class SignupForm(forms.Form):
             "asks",
             Fieldset(_("Staying in touch"), "email_updates", "sms_reminders"),
         )
+        return helper
 
     @property
     def is_spam(self) -> bool:

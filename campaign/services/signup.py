@@ -2,8 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaign.models import (
@@ -18,6 +17,7 @@ from campaign.models import (
     ConsentEvent,
     CouncilMember,
     District,
+    DistrictZip,
     Hearing,
     Supporter,
     Tag,
@@ -41,27 +41,43 @@ def signup_source(campaign: Campaign) -> str:
     return f"public_form:{campaign.slug}"
 
 
-def _zip_districts(*, zip_code: str, campaign: Campaign) -> list[District]:
-    """Every district covering the ZIP (any body), each annotated with
-    `member_pk`: the campaign body's active member holding its seat. One query
-    answers the district, the non-constituent tag and the target."""
+@dataclass(frozen=True)
+class ZipDistrict:
+    pk: int
+    body_id: int
+    # The campaign body's active member holding this district's seat.
+    member_pk: int | None
+
+
+def _zip_districts_sql() -> str:
+    zips, district, member = DistrictZip._meta, District._meta, CouncilMember._meta
+    # "name, id": CouncilMember's ordering within one body and one district,
+    # so the member is the one target_for_supporter would pick.
+    return f"""
+        SELECT dz.district_id, d.body_id, (
+            SELECT m.id FROM {member.db_table} m
+            WHERE m.active AND m.body_id = %s AND m.district_id = dz.district_id
+            ORDER BY m.name, m.id LIMIT 1
+        )
+        FROM {zips.db_table} dz JOIN {district.db_table} d ON d.id = dz.district_id
+        WHERE dz.zip_code = %s
+        ORDER BY dz.district_id"""
+
+
+def _zip_districts(*, zip_code: str, campaign: Campaign) -> list[ZipDistrict]:
+    """Every district covering the ZIP (any body) with the campaign body's
+    member for its seat. One query answers the district, the non-constituent
+    tag and the target. Plain SQL: the ORM spent ten times longer building
+    this query than the database running it, on every sign-up."""
     if not zip_code:
         return []
-    seat = (
-        CouncilMember.objects.active()
-        .filter(body_id=campaign.decision_body_id, district_id=OuterRef("pk"))
-        .values("pk")[:1]
-    )
-    return list(
-        District.objects.filter(zips__zip_code=zip_code)
-        .annotate(member_pk=Subquery(seat))
-        .order_by("pk")
-        .distinct()
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_zip_districts_sql(), [campaign.decision_body_id, zip_code])
+        return [ZipDistrict(*row) for row in cursor.fetchall()]
 
 
 def _supporter_place_in_body(
-    *, supporter: Supporter, campaign: Campaign, zip_districts: list[District]
+    *, supporter: Supporter, campaign: Campaign, zip_districts: list[ZipDistrict]
 ) -> bool | None:
     """Set the supporter's district (in memory) from their ZIP within the
     campaign's body. Returns whether a district of the body covers the ZIP
@@ -74,13 +90,13 @@ def _supporter_place_in_body(
     body_id = campaign.decision_body_id
     in_body = [district for district in zip_districts if district.body_id == body_id]
     if len(in_body) == 1:
-        supporter.district = in_body[0]
+        supporter.district_id = in_body[0].pk
     elif (
         supporter.district_id is not None
         and supporter.district_id not in {district.pk for district in zip_districts}
         and supporter.district.body_id == body_id
     ):
-        supporter.district = None
+        supporter.district_id = None
     return bool(in_body)
 
 
@@ -98,7 +114,7 @@ def _supporter_tag_non_constituent(*, supporter: Supporter, covered: bool, creat
         through.objects.filter(supporter_id=supporter.pk, tag__name=NON_CONSTITUENT_TAG).delete()
 
 
-def _target_id(*, supporter: Supporter, campaign: Campaign, zip_districts: list[District]):
+def _target_id(*, supporter: Supporter, campaign: Campaign, zip_districts: list[ZipDistrict]):
     for district in zip_districts:
         if district.pk == supporter.district_id:
             return district.member_pk
@@ -212,7 +228,7 @@ def _signup(
         zip_code=zip_code,
         language=language,
         sector=sector,
-        zip_districts=zip_districts,
+        zip_district_ids=[district.pk for district in zip_districts],
     )
     supporter, created = result.supporter, result.created
     covered = _supporter_place_in_body(

@@ -49,12 +49,10 @@ def supporter_find(*, email: str | None = None, phone: str | None = None) -> Sup
     return matches[0] if matches else None
 
 
-def _district_for_zip(zip_code: str, zip_districts: list[District] | None) -> District | None:
-    """District.objects.for_zip(zip_code), answered from the districts already
-    known to cover the ZIP when the caller fetched them."""
-    if zip_districts is None:
-        return District.objects.for_zip(zip_code)
-    return zip_districts[0] if len(zip_districts) == 1 else None
+def _district_id_for_zip(zip_district_ids: list[int]) -> int | None:
+    """What District.objects.for_zip answers, from the ids of every district
+    covering the ZIP."""
+    return zip_district_ids[0] if len(zip_district_ids) == 1 else None
 
 
 def _supporter_find_locked(*, email: str, phone: str) -> Supporter | None:
@@ -89,13 +87,14 @@ def supporter_upsert_prepare(
     language: str = "",
     sector: str = "",
     is_youth: bool | None = None,
-    zip_districts: list[District] | None = None,
+    zip_district_ids: list[int] | None = None,
 ) -> UpsertResult:
     """supporter_upsert without the final validation and save: the caller may
     change more fields, then calls supporter.full_clean() and save() once.
 
-    `zip_districts`, when given, are all the districts covering the normalised
-    ZIP (any body); they answer the district look-up without a query.
+    `zip_district_ids`, when given, are the ids of all the districts covering
+    the normalised ZIP (any body); they answer the district look-up without a
+    query.
 
     Side effects: locks the matched supporter's row (inside a transaction).
     Raises ValidationError on an invalid phone."""
@@ -123,16 +122,19 @@ def supporter_upsert_prepare(
         if is_youth is not None:
             supporter.is_youth = is_youth
         if zip_changed:
-            supporter.district = _district_for_zip(supporter.zip_code, zip_districts)
+            if zip_district_ids is None:
+                supporter.district = District.objects.for_zip(supporter.zip_code)
+            else:
+                supporter.district_id = _district_id_for_zip(zip_district_ids)
         return UpsertResult(supporter, created=False)
 
     supporter = Supporter(email=email, phone=phone, is_youth=bool(is_youth))
     for field in _UPDATABLE_FIELDS:
         if given[field]:
             setattr(supporter, field, given[field])
-    if supporter.zip_code and zip_districts is not None:
+    if supporter.zip_code and zip_district_ids is not None:
         # What Supporter.clean() would look up, without its query.
-        supporter.district = _district_for_zip(supporter.zip_code, zip_districts)
+        supporter.district_id = _district_id_for_zip(zip_district_ids)
     return UpsertResult(supporter, created=True)
 
 

@@ -70,7 +70,7 @@ def _add_service_errors(form, error: ValidationError) -> None:
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
 def campaign_page(request, slug):
-    campaign = selectors.campaign_public_get(slug=slug)
+    campaign = selectors.campaign_public_get(slug=slug, with_body=request.method != "POST")
     language = _current_language()
     if request.method == "POST":
         form = SignupForm(request.POST, campaign=campaign)
