@@ -672,9 +672,10 @@ class ActionAdmin(ImportExportAdmin):
         "outcome_note",
     )
     autocomplete_fields = ("supporter", "campaign", "target", "hearing")
-    # No date_hierarchy: its SELECT DISTINCT date_trunc(...) read all
-    # 1,000,000 actions on every page (0.5 s); the created_at filter is free.
-    # The list itself is read in the default order from the newest-first index.
+    # Coordinators drill down by month here. Its SELECT DISTINCT date_trunc(...)
+    # reads the year's actions on every page (~0.5 s at 1,000,000 actions); the
+    # list itself is read from the newest-first index.
+    date_hierarchy = "created_at"
     show_full_result_count = False
     readonly_fields = ("logged_by", "idempotency_key", "created_at", "updated_at")
     actions = ["mark_completed"]

@@ -61,3 +61,12 @@ def test_changelist_runs_a_constant_number_of_queries(
     assert response.status_code == 200
     # The page lists the rows (100 per page at most).
     assert len(response.context["cl"].result_list) >= min(rows, 100)
+
+
+def test_the_action_changelist_drills_down_by_date(admin_client, pine_county):
+    factories.ActionFactory(campaign=pine_county["campaign"])
+    response = admin_client.get("/admin/campaign/action/")
+    assert response.status_code == 200
+    assert response.context["cl"].date_hierarchy == "created_at"
+    assert b'<nav class="toplinks">' in response.content
+    assert b"created_at__year=" in response.content
