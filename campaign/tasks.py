@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take ids and call one service."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -61,8 +62,8 @@ def messages_dispatch_task() -> None:
     retry_backoff_max=120,
     retry_jitter=True,
     max_retries=5,
-    time_limit=240,
-    soft_time_limit=200,
+    time_limit=settings.MESSAGE_SEND_TIME_LIMIT,
+    soft_time_limit=settings.MESSAGE_SEND_TIME_LIMIT - 40,
 )
 def messages_send_task(message_ids: list[int], claim: str) -> None:
     from campaign.services.reminders import messages_send

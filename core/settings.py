@@ -309,6 +309,9 @@ MESSAGE_SEND_CHUNK = env.int("MESSAGE_SEND_CHUNK", default=10)
 # No message goes out on a consent/unsubscribe re-check older than this: a
 # slower chunk re-locks and re-checks its remaining rows first.
 MESSAGE_RECHECK_MAX_AGE = env.float("MESSAGE_RECHECK_MAX_AGE", default=1.0)
+# The send task's hard time limit: past it no task can still be sending a row,
+# so only then may a coordinator resend a row in doubt.
+MESSAGE_SEND_TIME_LIMIT = env.int("MESSAGE_SEND_TIME_LIMIT", default=240)
 # Transient failures (SMTP 4xx, timeouts) go back to pending with an
 # exponential backoff: base * 2**(attempts-1), capped at an hour.
 MESSAGE_RETRY_BASE_SECONDS = env.float("MESSAGE_RETRY_BASE_SECONDS", default=60.0)

@@ -922,10 +922,13 @@ def message_cancel(*, message: Message) -> bool:
 
 def message_resend(*, message: Message) -> bool:
     """An in-doubt row the coordinator found was not received: send it again.
+    Refused (False) while its send task may still be running, i.e. until
+    MESSAGE_SEND_TIME_LIMIT after the send started: it could be on its way.
     Side effects: one UPDATE (back to pending, due now)."""
+    started_before = timezone.now() - dt.timedelta(seconds=settings.MESSAGE_SEND_TIME_LIMIT)
     return bool(
         messages_in_doubt()
-        .filter(pk=message.pk)
+        .filter(pk=message.pk, updated_at__lt=started_before)
         .update(
             status=MessageStatus.PENDING,
             claimed_at=None,

@@ -287,8 +287,9 @@ def test_resending_a_message_in_doubt_sends_it_again(campaign):
     message = queue(campaign)
     messages_dispatch(publish=Recorder())
     Message.objects.filter(pk=message.pk).update(last_error=f"{IN_FLIGHT} at noon")
-    assert message_resend(message=message)
-    dispatch_and_send()
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=241)):
+        assert message_resend(message=message)
+        dispatch_and_send()
     assert len(mail.outbox) == 1
     assert Message.objects.get(pk=message.pk).status == MessageStatus.SENT
 
@@ -439,3 +440,18 @@ def test_a_soft_time_limit_during_a_send_leaves_that_message_in_doubt_not_failed
         messages_send(ids=ids, claim=claim)
     assert Message.objects.get(pk=first.pk).status == MessageStatus.SENT
     assert list(messages_in_doubt()) == [Message.objects.get(pk=second.pk)]
+
+
+def test_a_message_in_doubt_cannot_be_resent_while_its_task_may_still_run(campaign, settings):
+    settings.MESSAGE_SEND_TIME_LIMIT = 240
+    message = queue(campaign)
+    messages_dispatch(publish=Recorder())
+    Message.objects.filter(pk=message.pk).update(
+        last_error=f"{IN_FLIGHT} at noon", updated_at=timezone.now()
+    )
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=230)):
+        assert not message_resend(message=message)
+    assert Message.objects.get(pk=message.pk).status == MessageStatus.SENDING
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=241)):
+        assert message_resend(message=message)
+    assert Message.objects.get(pk=message.pk).status == MessageStatus.PENDING
