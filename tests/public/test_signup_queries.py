@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from campaign.models import Action, ActionKind, ActionStatus, ConsentEvent, Message, Supporter
 from campaign.services import signup as signup_module
+from campaign.services.actions import target_for_supporter
 from campaign.services.signup import signup_submit
 from tests import factories
 
@@ -74,3 +75,43 @@ def test_a_pledge_recorded_meanwhile_is_not_duplicated_by_the_batch_insert(campa
     assert sorted(pledged.values_list("kind", flat=True)) == ["call", "letter"]
     assert pledged.get(kind=ActionKind.CALL) == call
     assert [a.kind for a in result.pledges] == ["letter"]
+
+
+def test_the_target_is_the_seats_active_member_that_target_for_supporter_picks(
+    campaign, pine_county
+):
+    district3 = pine_county["districts"][2]
+    pine_county["members"][2].delete()
+    factories.CouncilMemberFactory(body=pine_county["body"], district=district3, name="Zed")
+    factories.CouncilMemberFactory(
+        body=pine_county["body"], district=district3, name="Abe", active=False
+    )
+    bea = factories.CouncilMemberFactory(body=pine_county["body"], district=district3, name="Bea")
+    result = signup_submit(
+        campaign=campaign,
+        first_name="Ana",
+        email="ana@example.org",
+        zip_code="55072",
+        asks=["call"],
+    )
+    assert target_for_supporter(supporter=result.supporter, campaign=campaign) == bea
+    assert Action.objects.get().target == bea
+
+
+def test_a_known_district_of_the_body_that_does_not_cover_the_new_zip_is_cleared(
+    campaign, pine_county
+):
+    factories.SupporterFactory(
+        email="ana@example.org", zip_code="55072", district=pine_county["districts"][2]
+    )
+    # 55063 is shared by districts 1 and 2: the district is unknown, not district 3.
+    result = signup_submit(
+        campaign=campaign,
+        first_name="Ana",
+        email="ana@example.org",
+        zip_code="55063",
+        asks=["call"],
+    )
+    result.supporter.refresh_from_db()
+    assert result.supporter.district is None
+    assert Action.objects.get().target is None
