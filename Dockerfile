@@ -10,4 +10,4 @@ RUN DEBUG=1 python manage.py collectstatic --noinput \
 RUN useradd --create-home groundswell && mkdir -p var && chown -R groundswell var
 USER groundswell
 EXPOSE 8000
-CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+CMD ["gunicorn", "core.wsgi", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "120", "--access-logfile", "-"]

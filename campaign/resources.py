@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
+from campaign.exports import FORMULA_PREFIXES
 from campaign.models import (
     CONTACT_KINDS,
     Action,
@@ -30,10 +31,8 @@ from campaign.models import (
     normalize_zip,
 )
 
-# Spreadsheet programs run a cell starting with one of these as a formula
-# (CSV injection, CWE-1236); quoting the cell is not enough, a leading
-# apostrophe is (OWASP, ASVS 5.0 1.2.10).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+# The same cells the streamed exports defuse (CSV injection, CWE-1236).
+FORMULA_TRIGGERS = FORMULA_PREFIXES
 
 
 def neutralise_formula(value):
