@@ -42,9 +42,16 @@ def action_pledge(
 
     Side effects: one INSERT (or none); a savepoint guards the race where two
     identical submissions arrive at once (the partial unique constraint wins)."""
-    existing = Action.objects.filter(
-        supporter=supporter, campaign=campaign, kind=kind, status=ActionStatus.PLEDGED
-    ).first()
+    # At most one row (the one-open-pledge constraint); no ORDER BY, so
+    # PostgreSQL reads that constraint's index, not the campaign's by date.
+    existing = next(
+        iter(
+            Action.objects.filter(
+                supporter=supporter, campaign=campaign, kind=kind, status=ActionStatus.PLEDGED
+            ).order_by()[:1]
+        ),
+        None,
+    )
     if existing:
         return existing, False
     action = Action(
