@@ -7,6 +7,8 @@ expired or unknown token resolves to None and the views answer 404. Rotating
 SECRET_KEY (or the salts below) revokes every link at once.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -23,10 +25,17 @@ def _max_age() -> int:
     return settings.PUBLIC_TOKEN_MAX_AGE_DAYS * 24 * 3600
 
 
-def action_token(supporter: Supporter, campaign: Campaign | None = None) -> str:
+def action_token(
+    supporter: Supporter, campaign: Campaign | None = None, pledges: list[int] | None = None
+) -> str:
+    """`pledges` limits the page to those actions: the link the sign-up form
+    redirects to shows only what was pledged in that submission, because
+    anyone can type a known supporter's email into the form."""
     payload = {"s": supporter.pk}
     if campaign is not None:
         payload["c"] = campaign.pk
+    if pledges is not None:
+        payload["p"] = sorted(pledges)
     return signing.dumps(payload, salt=_ACTION_SALT, compress=False)
 
 
@@ -44,8 +53,15 @@ def _load(token: str, salt: str) -> dict | None:
     return payload
 
 
-def action_token_read(token: str) -> tuple[Supporter, int | None] | None:
-    """(supporter, campaign id or None) for a valid /a/ token, else None."""
+class ActionLink(NamedTuple):
+    supporter: Supporter
+    campaign_id: int | None
+    # None: every action of the supporter; else only these action ids.
+    pledge_ids: frozenset[int] | None
+
+
+def action_link_read(token: str) -> ActionLink | None:
+    """What a valid /a/ token opens, else None."""
     payload = _load(token, _ACTION_SALT)
     if payload is None:
         return None
@@ -53,7 +69,22 @@ def action_token_read(token: str) -> tuple[Supporter, int | None] | None:
     if supporter is None:
         return None
     campaign_id = payload.get("c")
-    return supporter, campaign_id if isinstance(campaign_id, int) else None
+    pledges = payload.get("p")
+    if pledges is not None and not (
+        isinstance(pledges, list) and all(isinstance(pk, int) for pk in pledges)
+    ):
+        return None
+    return ActionLink(
+        supporter,
+        campaign_id if isinstance(campaign_id, int) else None,
+        frozenset(pledges) if pledges is not None else None,
+    )
+
+
+def action_token_read(token: str) -> tuple[Supporter, int | None] | None:
+    """(supporter, campaign id or None) for a valid /a/ token, else None."""
+    link = action_link_read(token)
+    return None if link is None else (link.supporter, link.campaign_id)
 
 
 def unsubscribe_token_read(token: str) -> Supporter | None:
@@ -63,8 +94,10 @@ def unsubscribe_token_read(token: str) -> Supporter | None:
     return Supporter.objects.filter(pk=payload["s"]).first()
 
 
-def action_page_path(supporter: Supporter, campaign: Campaign | None = None) -> str:
-    return reverse("public:action_page", args=[action_token(supporter, campaign)])
+def action_page_path(
+    supporter: Supporter, campaign: Campaign | None = None, pledges: list[int] | None = None
+) -> str:
+    return reverse("public:action_page", args=[action_token(supporter, campaign, pledges)])
 
 
 def action_page_url(supporter: Supporter, campaign: Campaign | None = None) -> str:

@@ -27,8 +27,9 @@ from campaign.services.actions import action_complete
 from campaign.services.signup import signup_submit
 from campaign.services.supporters import supporter_unsubscribe
 from campaign.tokens import (
+    ActionLink,
+    action_link_read,
     action_page_path,
-    action_token_read,
     unsubscribe_token,
     unsubscribe_token_read,
 )
@@ -100,7 +101,9 @@ def campaign_page(request, slug):
             else:
                 # The same redirect for a new and a known email: nothing tells
                 # a visitor whether an address was already on the list.
-                return redirect(action_page_path(result.supporter, campaign))
+                return redirect(
+                    action_page_path(result.supporter, campaign, pledges=result.open_pledge_ids)
+                )
     else:
         form = SignupForm(campaign=campaign, initial={"language": language})
     context = {
@@ -121,11 +124,11 @@ def campaign_page(request, slug):
 
 # /a/<token>/
 # ------------------------------------------------------------------------------
-def _supporter_from_action_token(token: str) -> tuple[Supporter, int | None]:
-    found = action_token_read(token)
-    if found is None:
+def _action_link(token: str) -> ActionLink:
+    link = action_link_read(token)
+    if link is None:
         raise Http404
-    return found
+    return link
 
 
 def _mailto(email: str, subject: str, body: str) -> str:
@@ -138,7 +141,8 @@ def _member_display_name(member) -> str:
     return f"{_(member.title)} {member.name}".strip() if member.title else member.name
 
 
-def _campaign_block(request, token: str, supporter: Supporter, campaign: Campaign, language: str):
+def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, language: str):
+    supporter = link.supporter
     members, reach = selectors.members_for_supporter(supporter=supporter, campaign=campaign)
     supporter_name = supporter.full_name
     generic_member = _("Commissioner")
@@ -164,6 +168,8 @@ def _campaign_block(request, token: str, supporter: Supporter, campaign: Campaig
         )
     hearing = selectors.campaign_next_hearing(campaign=campaign)
     actions = selectors.supporter_campaign_actions(supporter=supporter, campaign=campaign)
+    if link.pledge_ids is not None:
+        actions = [action for action in actions if action.pk in link.pledge_ids]
     return {
         "campaign": campaign,
         "name": campaign.localized("name", language),
@@ -194,15 +200,18 @@ def _campaign_block(request, token: str, supporter: Supporter, campaign: Campaig
 @never_cache
 @require_GET
 def action_page(request, token):
-    supporter, campaign_id = _supporter_from_action_token(token)
+    link = _action_link(token)
+    supporter = link.supporter
     _use_supporter_language(request, supporter)
     language = _current_language()
-    campaigns = selectors.supporter_action_campaigns(supporter=supporter, campaign_id=campaign_id)
+    campaigns = selectors.supporter_action_campaigns(
+        supporter=supporter, campaign_id=link.campaign_id
+    )
     context = {
         "supporter": supporter,
         "token": token,
         "blocks": [
-            _campaign_block(request, token, supporter, campaign, language) for campaign in campaigns
+            _campaign_block(request, token, link, campaign, language) for campaign in campaigns
         ],
         "done_form": ActionDoneForm(),
         "unsubscribe_path": reverse("public:unsubscribe", args=[unsubscribe_token(supporter)]),
@@ -215,9 +224,13 @@ def action_page(request, token):
 @require_POST
 @ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
 def action_done(request, token, action_id):
-    supporter, _campaign_id = _supporter_from_action_token(token)
+    link = _action_link(token)
+    supporter = link.supporter
     _use_supporter_language(request, supporter)
-    # Only the token's own supporter's actions: another id is a 404, not a hint.
+    # Only the token's own supporter's actions (and, on a link from the form,
+    # only those it shows): another id is a 404, not a hint.
+    if link.pledge_ids is not None and action_id not in link.pledge_ids:
+        raise Http404
     action = supporter.actions.filter(pk=action_id).first()
     if action is None:
         raise Http404
@@ -235,12 +248,15 @@ def action_done(request, token, action_id):
 @never_cache
 @require_GET
 def action_hearing_ics(request, token, hearing_id):
-    supporter, campaign_id = _supporter_from_action_token(token)
+    link = _action_link(token)
+    supporter = link.supporter
     _use_supporter_language(request, supporter)
     language = _current_language()
     campaign_ids = [
         c.pk
-        for c in selectors.supporter_action_campaigns(supporter=supporter, campaign_id=campaign_id)
+        for c in selectors.supporter_action_campaigns(
+            supporter=supporter, campaign_id=link.campaign_id
+        )
     ]
     hearing = (
         Hearing.objects.scheduled()

@@ -126,7 +126,8 @@ def test_a_valid_signup_redirects_to_the_personal_action_page(
     response = client.post(signup_url, form_data)
     supporter = Supporter.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == action_page_path(supporter, campaign)
+    pledge_ids = sorted(supporter.actions.values_list("pk", flat=True))
+    assert response["Location"] == action_page_path(supporter, campaign, pledges=pledge_ids)
     assert sorted(supporter.actions.values_list("kind", flat=True)) == ["call", "testify"]
     assert list(ConsentEvent.objects.values_list("channel", flat=True)) == ["email"]
 

@@ -63,7 +63,7 @@ def test_a_pledge_recorded_meanwhile_is_not_duplicated_by_the_batch_insert(campa
     call = factories.ActionFactory(supporter=supporter, campaign=campaign, kind=ActionKind.CALL)
     # The open pledges read misses the call pledged by a concurrent request:
     # the batch INSERT hits the partial unique constraint and the kinds go one by one.
-    with mock.patch.object(signup_module, "_open_pledge_kinds", return_value=set()):
+    with mock.patch.object(signup_module, "_open_pledges", return_value={}):
         result = signup_submit(
             campaign=campaign,
             first_name="Ana",
