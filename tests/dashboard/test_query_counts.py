@@ -16,9 +16,9 @@ SLUG = "parks-alcohol-ordinance"
 # The budget per page, including the session, user and permission lookups.
 PAGES = {
     "/dashboard/": 6,
-    f"/dashboard/{SLUG}/": 18,
-    f"/dashboard/{SLUG}/?from=2020-01-01&to=2099-12-31": 18,
-    f"/dashboard/{SLUG}/report/": 18,
+    f"/dashboard/{SLUG}/": 15,
+    f"/dashboard/{SLUG}/?from=2020-01-01&to=2099-12-31": 15,
+    f"/dashboard/{SLUG}/report/": 15,
     f"/dashboard/{SLUG}/roster/": 8,
     f"/dashboard/{SLUG}/call-list/": 9,
     f"/dashboard/{SLUG}/log/?q=zed": 6,
