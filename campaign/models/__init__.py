@@ -17,6 +17,7 @@ from .campaigns import (
     CampaignStatus,
     ChangeType,
     Hearing,
+    Membership,
     MemberVote,
     Position,
     Stance,
@@ -24,6 +25,7 @@ from .campaigns import (
     VoteResult,
 )
 from .imports import ImportJob
+from .links import PendingSignup, SupporterLink, token_digest
 from .messages import Message, MessageKind, MessageStatus
 from .officials import CouncilMember, DecisionBody, District, DistrictZip
 from .supporters import (
@@ -32,6 +34,7 @@ from .supporters import (
     Sector,
     Supporter,
     Tag,
+    fold_text,
     normalize_email,
     normalize_phone,
     normalize_zip,
@@ -62,7 +65,9 @@ __all__ = [
     "ImportJob",
     "Language",
     "MemberVote",
+    "Membership",
     "Message",
+    "PendingSignup",
     "MessageKind",
     "MessageStatus",
     "Position",
@@ -70,9 +75,12 @@ __all__ = [
     "Stance",
     "Strategy",
     "Supporter",
+    "SupporterLink",
     "Tag",
     "VoteResult",
+    "fold_text",
     "normalize_email",
     "normalize_phone",
     "normalize_zip",
+    "token_digest",
 ]

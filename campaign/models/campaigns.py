@@ -310,3 +310,31 @@ class MemberVote(models.Model):
             and self.member.body_id != self.campaign.decision_body_id
         ):
             raise ValidationError({"member": _("This member does not sit on the campaign's body.")})
+
+
+class Membership(models.Model):
+    """A supporter belongs to a campaign's base: they signed up on its page
+    (with or without an ask), were imported into it, or have an action in it.
+    The intake core (campaign.services.intake) writes this row for every one
+    of those paths; the dashboard, call list, exports and digest read it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships")
+    supporter = models.ForeignKey(
+        "campaign.Supporter", on_delete=models.CASCADE, related_name="memberships"
+    )
+    # How they first came in (an ActionSource value, or "seed").
+    source = models.CharField(_("joined through"), max_length=20)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-joined_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "supporter"], name="one_membership"),
+        ]
+        indexes = [
+            # The base by week joined, and the date filter.
+            models.Index(fields=["campaign", "joined_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.supporter_id} in {self.campaign_id}"

@@ -10,6 +10,11 @@ from .supporters import Channel
 
 class MessageKind(models.TextChoices):
     SIGNUP_CONFIRMATION = "signup_confirmation", _("Sign-up confirmation")
+    # A public sign-up named an address already on the list: the mailbox's
+    # owner confirms before anything about them changes.
+    SIGNUP_CONFIRM_REQUEST = "signup_confirm_request", _("Sign-up: please confirm")
+    # Asks the phone to reply YES before any text reminder (confirmed opt-in).
+    SMS_CONSENT_REQUEST = "sms_consent_request", _("SMS consent request")
     PLEDGE_FOLLOWUP = "pledge_followup", _("Pledge follow-up")
     HEARING_3D = "hearing_3d", _("Hearing reminder, 3 days before")
     HEARING_24H = "hearing_24h", _("Hearing reminder, 24 hours before")

@@ -1,5 +1,7 @@
 """Supporters, their consents and tags."""
 
+import unicodedata
+
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,6 +43,14 @@ def normalize_zip(value: str | None) -> str:
     if len(value) == 10 and value[5] == "-":
         value = value[:5]
     return value
+
+
+def fold_text(value: str | None) -> str:
+    """Lower-case, accents dropped, white space collapsed: "  Lucía  RAMÍREZ" ->
+    "lucia ramirez". Names are searched in this form on every database."""
+    text = unicodedata.normalize("NFKD", value or "")
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(text.casefold().split())
 
 
 class Sector(models.TextChoices):
@@ -134,6 +144,10 @@ class Supporter(TimeStampedModel):
 
     tags = models.ManyToManyField(Tag, blank=True, related_name="supporters")
     notes = models.TextField(_("notes"), blank=True)
+    # fold_text(first + last name), kept by save() and by every bulk path
+    # (Supporter.fill_search_name): accent- and case-insensitive search that
+    # works the same on SQLite and PostgreSQL.
+    search_name = models.CharField(max_length=201, blank=True, editable=False, db_index=True)
 
     objects = SupporterQuerySet.as_manager()
 
@@ -164,6 +178,17 @@ class Supporter(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def fill_search_name(self) -> None:
+        """Call before bulk_create / bulk_update, which bypass save()."""
+        self.search_name = fold_text(f"{self.first_name} {self.last_name}")[:201]
+
+    def save(self, *args, **kwargs):
+        self.fill_search_name()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     def clean_fields(self, exclude=None):
         # Normalise before field validation, so " Ana@Example.org " and
