@@ -913,9 +913,9 @@ def section_reminders(size: dict, ctx: dict) -> dict:
 
     from bench.celeryapp import noop
     from campaign.models import Campaign, Message, MessageStatus, Supporter
-    from campaign.services import reminders
+    from campaign.services import outbox
 
-    if not hasattr(reminders, "messages_dispatch"):
+    if not hasattr(outbox, "messages_dispatch"):
         raise NotAvailable("the reminders dispatcher (issue 6) has not landed")
     counter = redis.Redis.from_url(REDIS_URL)
     counter.flushdb()
@@ -961,7 +961,7 @@ def section_reminders(size: dict, ctx: dict) -> dict:
         started = time.perf_counter()
         deadline = time.time() + size["reminders_budget_s"]
         while time.time() < deadline:
-            result = reminders.messages_dispatch()
+            result = outbox.messages_dispatch()
             if not result.claimed:
                 break
         wait_until(lambda: sink.count >= n, max(1, deadline - time.time()))

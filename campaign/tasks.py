@@ -45,7 +45,7 @@ _INFRASTRUCTURE_ERRORS = (DatabaseOperationalError, InterfaceError, KombuOperati
 )
 def messages_dispatch_task() -> None:
     """Beat, every minute: claim due rows and publish their send tasks."""
-    from campaign.services.reminders import messages_dispatch
+    from campaign.services.outbox import messages_dispatch
 
     messages_dispatch()
 
@@ -66,7 +66,7 @@ def messages_dispatch_task() -> None:
     soft_time_limit=settings.MESSAGE_SEND_TIME_LIMIT - 40,
 )
 def messages_send_task(message_ids: list[int], claim: str) -> None:
-    from campaign.services.reminders import messages_send
+    from campaign.services.outbox import messages_send
 
     messages_send(ids=message_ids, claim=claim)
 
@@ -74,7 +74,7 @@ def messages_send_task(message_ids: list[int], claim: str) -> None:
 @shared_task(name="campaign.digest_queue", acks_late=True, ignore_result=True)
 def digest_queue_task() -> None:
     """Beat, daily: queue the coordinators' digest (sent by the dispatcher)."""
-    from campaign.services.reminders import digest_queue
+    from campaign.services.digest import digest_queue
 
     digest_queue()
 

@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Message, MessageStatus
-from campaign.services.reminders import (
+from campaign.services.outbox import (
     IN_FLIGHT,
     message_cancel,
     message_mark_sent,

@@ -13,6 +13,7 @@ from campaign.models import (
     Hearing,
     Supporter,
 )
+from campaign.services.scheduling import reminders_on_action_closed, reminders_on_pledge
 
 
 def target_for_supporter(*, supporter: Supporter, campaign: Campaign) -> CouncilMember | None:
@@ -84,8 +85,6 @@ def action_complete(*, action: Action, note: str = "", completed_at=None, by=Non
     completed action keeps its first completion time; a note is added.
 
     Side effects: updates the action, cancels its pending follow-up reminders."""
-    from campaign.services.reminders import reminders_on_action_closed
-
     action = Action.objects.select_for_update().get(pk=action.pk)
     if action.status == ActionStatus.CANCELLED:
         raise ValidationError("A cancelled action cannot be completed.")
@@ -106,8 +105,6 @@ def action_complete(*, action: Action, note: str = "", completed_at=None, by=Non
 @transaction.atomic
 def action_cancel(*, action: Action, note: str = "") -> Action:
     """Cancel an open pledge. Side effects: cancels its pending follow-ups."""
-    from campaign.services.reminders import reminders_on_action_closed
-
     action = Action.objects.select_for_update().get(pk=action.pk)
     if action.status == ActionStatus.COMPLETED:
         raise ValidationError("A completed action cannot be cancelled.")
@@ -139,8 +136,6 @@ def action_log(
 
     Side effects: one INSERT (or none); a new pledge gets its follow-up or
     hearing reminders written to the outbox."""
-    from campaign.services.reminders import reminders_on_pledge
-
     if idempotency_key:
         existing = Action.objects.filter(idempotency_key=idempotency_key).first()
         if existing:

@@ -5,6 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaign.models import Hearing
+from campaign.services.scheduling import (
+    reminders_on_hearing_cancelled,
+    reminders_on_hearing_saved,
+)
 
 
 @transaction.atomic
@@ -14,8 +18,6 @@ def hearing_save(*, hearing: Hearing) -> Hearing:
     Side effects: INSERT/UPDATE; pending reminders follow a moved hearing (those
     whose time has passed are cancelled) and pledgers get any missing ones; a
     hearing saved as cancelled cancels its reminders and sends the notice."""
-    from campaign.services.reminders import reminders_on_hearing_saved
-
     hearing.full_clean()
     hearing.save()
     reminders_on_hearing_saved(hearing=hearing)
@@ -28,8 +30,6 @@ def hearing_cancel(*, hearing: Hearing) -> Hearing:
 
     Side effects: sets cancelled_at, cancels pending reminders, queues one
     cancellation notice per pledger and channel."""
-    from campaign.services.reminders import reminders_on_hearing_cancelled
-
     hearing = Hearing.objects.select_for_update().get(pk=hearing.pk)
     if hearing.cancelled_at is None:
         hearing.cancelled_at = timezone.now()

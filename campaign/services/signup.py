@@ -24,6 +24,7 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.services.actions import action_pledge, target_for_supporter
+from campaign.services.scheduling import reminders_on_signup
 from campaign.services.supporters import supporter_stage_consent, supporter_upsert_prepare
 
 NON_CONSTITUENT_TAG = "non-constituent"
@@ -292,8 +293,6 @@ def _signup(
         target_id=target_id,
         hearing=hearings[0] if hearings else None,
     )
-
-    from campaign.services.reminders import reminders_on_signup
 
     reminders_on_signup(supporter=supporter, campaign=campaign, pledges=pledges, hearings=hearings)
     return SignupResult(

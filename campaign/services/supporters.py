@@ -17,6 +17,7 @@ from campaign.models import (
     normalize_phone,
     normalize_zip,
 )
+from campaign.services.scheduling import messages_suppress_pending
 
 # Fields an upsert may fill in; a blank value never erases a known one.
 _UPDATABLE_FIELDS = ("first_name", "last_name", "zip_code", "street_address", "language", "sector")
@@ -244,8 +245,6 @@ def supporter_withdraw_consent(*, supporter: Supporter, channel: str, source: st
 
     Side effects: updates the supporter, adds a ConsentEvent, suppresses that
     channel's pending messages."""
-    from campaign.services.reminders import messages_suppress_pending
-
     now = timezone.now()
     if channel == Channel.EMAIL:
         supporter.email_consent_at, supporter.email_consent_source = None, ""
@@ -281,8 +280,6 @@ def supporter_unsubscribe(*, supporter: Supporter, source: str) -> bool:
 
     Side effects: sets unsubscribed_at, withdraws both consents (ledger rows),
     suppresses every pending message."""
-    from campaign.services.reminders import messages_suppress_pending
-
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
     if supporter.unsubscribed_at is not None:
         return False

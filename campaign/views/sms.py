@@ -6,7 +6,7 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from campaign.services.reminders import sms_inbound
+from campaign.services.sms_inbound import sms_inbound
 from campaign.sms import twilio_signature_valid
 
 

@@ -17,7 +17,7 @@ from campaign.models import (
     MessageStatus,
     Supporter,
 )
-from campaign.services.reminders import IN_FLIGHT
+from campaign.services.outbox import IN_FLIGHT
 from tests import factories
 from tests.integration.conftest import free_port, wait_for
 

@@ -196,7 +196,7 @@ def test_moving_into_a_district_drops_the_non_constituent_tag(campaign, pine_cou
 
 
 def test_it_hands_the_new_pledges_to_the_reminders_hook(campaign):
-    with mock.patch("campaign.services.reminders.reminders_on_signup") as hook:
+    with mock.patch("campaign.services.signup.reminders_on_signup") as hook:
         result = submit(campaign, asks=[ActionKind.CALL])
     # No hearing ask ticked, so the hearings were not read (None: the hook reads them if needed).
     hook.assert_called_once_with(
@@ -214,7 +214,7 @@ def test_an_invalid_phone_raises_and_stores_nothing(campaign):
 def test_a_failure_in_the_reminders_hook_rolls_back_the_whole_signup(campaign):
     with (
         mock.patch(
-            "campaign.services.reminders.reminders_on_signup", side_effect=RuntimeError("boom")
+            "campaign.services.signup.reminders_on_signup", side_effect=RuntimeError("boom")
         ),
         pytest.raises(RuntimeError),
     ):

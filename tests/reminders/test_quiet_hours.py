@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from campaign import sms
 from campaign.models import Channel, Message, MessageKind, MessageStatus
-from campaign.services.reminders import messages_dispatch, messages_send, quiet_hours_end
+from campaign.services.outbox import messages_dispatch, messages_send
+from campaign.services.timing import quiet_hours_end
 from tests.reminders.conftest import Recorder, local, make_supporter
 
 UTC = dt.UTC

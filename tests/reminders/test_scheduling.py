@@ -7,8 +7,9 @@ import time_machine
 
 from campaign.models import ActionKind, Channel, Hearing, Message, MessageKind, MessageStatus
 from campaign.services.actions import action_cancel, action_complete
+from campaign.services.digest import digest_queue
 from campaign.services.hearings import hearing_cancel, hearing_save
-from campaign.services.reminders import digest_queue, reminders_on_signup
+from campaign.services.scheduling import reminders_on_signup
 from tests import factories
 from tests.reminders.conftest import local, make_supporter, pledge
 

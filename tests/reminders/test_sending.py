@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaign import sms
 from campaign.models import Channel, Hearing, Message, MessageKind, MessageStatus
-from campaign.services.reminders import (
+from campaign.services.outbox import (
     IN_FLIGHT,
     message_mark_sent,
     message_resend,
@@ -19,8 +19,8 @@ from campaign.services.reminders import (
     messages_in_doubt,
     messages_release_stale,
     messages_send,
-    reminders_on_signup,
 )
+from campaign.services.scheduling import reminders_on_signup
 from campaign.services.supporters import supporter_unsubscribe
 from tests import factories
 from tests.reminders import backends
@@ -332,7 +332,7 @@ def test_a_reminder_for_a_cancelled_hearing_is_cancelled_at_send_time(campaign):
 
 
 def test_the_digest_reaches_the_coordinator_without_an_unsubscribe_header(campaign):
-    from campaign.services.reminders import digest_queue
+    from campaign.services.digest import digest_queue
 
     factories.CoordinatorFactory(username="casey")
     digest_queue()

@@ -88,7 +88,7 @@ def test_a_second_stop_sends_no_second_confirmation(client):
 
 
 def test_stop_suppresses_pending_texts(client, campaign):
-    from campaign.services.reminders import reminders_on_signup
+    from campaign.services.scheduling import reminders_on_signup
 
     supporter = make_supporter(sms_consent=True)
     reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[])

@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from campaign.services.reminders import messages_dispatch
+from campaign.services.outbox import messages_dispatch
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from campaign.services.reminders import digest_queue
+from campaign.services.digest import digest_queue
 
 
 class Command(BaseCommand):

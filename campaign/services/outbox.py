@@ -1,0 +1,513 @@
+"""The outbox: how a due row is sent, and what coordinators do about one in doubt.
+
+Rows are written by `campaign.services.scheduling` (reminders, notices,
+replies) and `campaign.services.digest`; this module claims, re-checks and
+sends them.
+
+Delivery, in three steps, each a committed state a crash can be read from:
+1. `messages_dispatch` (beat, every minute) claims due pending rows
+   (pending -> sending, `claimed_at` = the claim token) and publishes send
+   tasks after the claim commits; if publishing fails the rows go back.
+2. `messages_send` re-reads its chunk's rows under a lock (one query), checks
+   each still carries its claim, re-checks consent, unsubscription, bounces,
+   quiet hours and the rule of its kind, then marks the rows to send as
+   started (IN_FLIGHT) and commits.
+3. It sends them over one connection, and records sent / failed /
+   pending-with-backoff in one transaction. A re-check older than
+   MESSAGE_RECHECK_MAX_AGE is redone (step 2) before the next send.
+A row left in "sending" with the IN_FLIGHT note is *in doubt*: the provider
+may or may not have it. It is never resent automatically (zero duplicates);
+a coordinator resends it or marks it sent from the admin outbox. A worker
+process killed between steps 2 and 3 leaves at most its chunk
+(MESSAGE_SEND_CHUNK rows) in doubt. A claimed row whose send never started is
+released after MESSAGE_CLAIM_TIMEOUT.
+"""
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, CharField, DateTimeField, F, Q, TextField, Value, When
+from django.utils import timezone
+
+from campaign import messaging
+from campaign.messaging import EmailSender, MessageError, message_language
+from campaign.models import ActionStatus, Channel, Message, MessageKind, MessageStatus, Supporter
+from campaign.services.scheduling import (
+    HEARING_OFFSETS,
+    HEARING_REMINDER_KINDS,
+    TRANSACTIONAL_SMS_KINDS,
+    hearing_reminder_due,
+    messages_suppress_pending,
+)
+from campaign.services.timing import coalition_tz, quiet_hours_end
+
+logger = logging.getLogger(__name__)
+
+# Prefix of `last_error` while a send is under way: if it is still there when
+# anyone looks, the attempt's outcome is unknown.
+IN_FLIGHT = "In doubt: sending started"
+
+# A reminder claimed a little early is still sent; further off it waits.
+_EARLY_TOLERANCE = dt.timedelta(minutes=5)
+
+
+@dataclass
+class DispatchResult:
+    claimed: int = 0
+    published: int = 0
+    released: int = 0
+    error: str = ""
+    claims: list[tuple[list[int], str]] = field(default_factory=list)
+
+
+def _lock(queryset):
+    # SQLite has no row locks (nor SKIP LOCKED); its writes are serialised,
+    # and every state change below is a conditional UPDATE, so it stays safe.
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset
+
+
+def messages_release_stale(*, now: dt.datetime | None = None) -> int:
+    """Claimed rows whose send never started (the task was lost) go back to
+    pending. Rows whose send started are in doubt and stay.
+
+    Side effects: UPDATEs those rows."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.MESSAGE_CLAIM_TIMEOUT)
+    stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=cutoff).exclude(
+        last_error__startswith=IN_FLIGHT
+    )
+    with transaction.atomic():
+        ids = list(_lock(stale.order_by("id")).values_list("id", flat=True)[:5000])
+        if not ids:
+            return 0
+        return stale.filter(id__in=ids).update(
+            status=MessageStatus.PENDING, claimed_at=None, updated_at=now
+        )
+
+
+def _publish_send_tasks(ids: list[int], claim: str) -> None:
+    from campaign.tasks import messages_send_task
+
+    messages_send_task.apply_async(args=(ids, claim))
+
+
+def messages_dispatch(
+    *,
+    batch_size: int | None = None,
+    max_batches: int = 200,
+    publish: Callable[[list[int], str], None] | None = None,
+) -> DispatchResult:
+    """Claim due pending rows, batch by batch, and publish one send task per
+    chunk of MESSAGE_SEND_CHUNK ids once the claim has committed. If the broker
+    refuses, the unpublished rows go back to pending and dispatching stops:
+    nothing is lost, the next run tries again.
+
+    Side effects: UPDATEs rows (pending -> sending), publishes tasks."""
+    publish = publish or _publish_send_tasks
+    batch_size = batch_size or settings.MESSAGE_DISPATCH_BATCH
+    chunk = max(1, settings.MESSAGE_SEND_CHUNK)
+    result = DispatchResult(released=messages_release_stale())
+    for _ in range(max_batches):
+        now = timezone.now()
+        with transaction.atomic():
+            due = Message.objects.filter(status=MessageStatus.PENDING, scheduled_for__lte=now)
+            ids = list(
+                _lock(due.order_by("scheduled_for", "id")).values_list("id", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            due.filter(id__in=ids).update(
+                status=MessageStatus.SENDING, claimed_at=now, updated_at=now
+            )
+            claimed = list(
+                Message.objects.filter(
+                    id__in=ids, status=MessageStatus.SENDING, claimed_at=now
+                ).values_list("id", flat=True)
+            )
+        claimed.sort()
+        claim = now.isoformat()
+        result.claimed += len(claimed)
+        for start in range(0, len(claimed), chunk):
+            part = claimed[start : start + chunk]
+            try:
+                publish(part, claim)
+            except Exception as error:
+                unpublished = claimed[start:]
+                Message.objects.filter(
+                    id__in=unpublished, status=MessageStatus.SENDING, claimed_at=now
+                ).exclude(last_error__startswith=IN_FLIGHT).update(
+                    status=MessageStatus.PENDING, claimed_at=None, updated_at=timezone.now()
+                )
+                result.error = f"{type(error).__name__}: {error}"
+                logger.warning(
+                    "Broker unavailable; %d messages stay pending: %s",
+                    len(unpublished),
+                    result.error,
+                )
+                return result
+            result.published += len(part)
+            result.claims.append((part, claim))
+        if len(ids) < batch_size:
+            break
+    return result
+
+
+@dataclass
+class Verdict:
+    status: str
+    reason: str
+    scheduled_for: dt.datetime | None = None
+
+
+def _recheck(message: Message, now: dt.datetime) -> Verdict | None:
+    """Why this row must not be sent now, or None when it may go."""
+    kind = message.kind
+    supporter = message.supporter
+    if supporter is not None:
+        if kind in TRANSACTIONAL_SMS_KINDS:
+            if not supporter.phone:
+                return Verdict(MessageStatus.SUPPRESSED, "no phone number")
+        elif supporter.unsubscribed_at:
+            return Verdict(MessageStatus.SUPPRESSED, "unsubscribed")
+        elif message.channel == Channel.EMAIL:
+            if not supporter.email:
+                return Verdict(MessageStatus.SUPPRESSED, "no email address")
+            if supporter.email_bounced_at:
+                return Verdict(MessageStatus.SUPPRESSED, "email address hard-bounced")
+            if not supporter.email_consent_at:
+                return Verdict(MessageStatus.SUPPRESSED, "no email consent")
+        elif not supporter.phone or not supporter.sms_consent_at:
+            return Verdict(MessageStatus.SUPPRESSED, "no SMS consent")
+    elif message.user is None or not message.user.is_active or not message.user.email:
+        return Verdict(MessageStatus.SUPPRESSED, "staff recipient inactive or without email")
+
+    hearing = message.hearing
+    if kind in HEARING_REMINDER_KINDS:
+        if hearing is None or hearing.is_cancelled:
+            return Verdict(MessageStatus.CANCELLED, "hearing cancelled")
+        if kind != MessageKind.HEARING_THANKS and now >= hearing.starts_at:
+            return Verdict(MessageStatus.CANCELLED, "too late: the hearing has started")
+        due = hearing_reminder_due(hearing=hearing, kind=kind)
+        if due > now + _EARLY_TOLERANCE:
+            return Verdict(MessageStatus.PENDING, "hearing moved", due)
+    if kind == MessageKind.PLEDGE_FOLLOWUP and (
+        message.action is None or message.action.status != ActionStatus.PLEDGED
+    ):
+        return Verdict(MessageStatus.CANCELLED, "pledge closed")
+
+    if message.channel == Channel.SMS and kind not in TRANSACTIONAL_SMS_KINDS:
+        morning = quiet_hours_end(now)
+        if morning is not None:
+            if kind in HEARING_OFFSETS and hearing and morning >= hearing.starts_at:
+                return Verdict(MessageStatus.CANCELLED, "quiet hours last until the hearing")
+            return Verdict(MessageStatus.PENDING, "quiet hours", morning)
+    return None
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    seconds = settings.MESSAGE_RETRY_BASE_SECONDS * (2 ** max(0, attempts - 1))
+    return dt.timedelta(seconds=min(seconds, 3600))
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    held: int = 0  # suppressed, cancelled or deferred by a re-check
+    skipped: int = 0  # not ours (claimed again, already done, in doubt)
+
+
+def _render(message: Message):
+    if message.channel == Channel.SMS:
+        return messaging.render_sms(message)
+    return messaging.render_email(message)
+
+
+def _deliver(message: Message, payload, sender) -> str:
+    if message.channel == Channel.SMS:
+        return messaging.send_sms(to=message.supporter.phone, body=payload)
+    return sender.send(payload)
+
+
+@dataclass
+class _Attempt:
+    """One row whose send was attempted in this round, and how it went."""
+
+    message: Message
+    attempts: int
+    finished_at: dt.datetime
+    provider_id: str = ""
+    error: Exception | None = None
+
+
+def _ours(ids: list[int], claim: dt.datetime):
+    return Message.objects.filter(pk__in=ids, status=MessageStatus.SENDING, claimed_at=claim)
+
+
+def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list[tuple]:
+    """Transaction 1 of a round: lock the rows (one query), re-check and render
+    each, record the re-check verdicts, and mark every row about to be sent
+    IN_FLIGHT. Returns [(message, payload)] once that has committed; from then
+    on a crash leaves those rows in doubt, never resent."""
+    now = timezone.now()
+    ready: list[tuple] = []
+    with transaction.atomic():
+        queryset = Message.objects.select_related(
+            "supporter", "user", "campaign", "hearing", "action", "action__target"
+        )
+        if connection.features.has_select_for_update_of:
+            queryset = queryset.select_for_update(of=("self",))
+        elif connection.features.has_select_for_update:
+            queryset = queryset.select_for_update()
+        found = list(queryset.filter(pk__in=ids).order_by("id"))
+        result.skipped += len(ids) - len(found)
+        held: dict[tuple, list[int]] = {}
+        for message in found:
+            if (
+                message.status != MessageStatus.SENDING
+                or message.claimed_at != claim
+                or message.last_error.startswith(IN_FLIGHT)
+            ):
+                result.skipped += 1
+                continue
+            verdict = _recheck(message, now)
+            if verdict is not None:
+                held.setdefault((verdict.status, verdict.reason, verdict.scheduled_for), []).append(
+                    message.pk
+                )
+                result.held += 1
+                continue
+            try:
+                payload = _render(message)
+            except MessageError as error:
+                _ours([message.pk], claim).update(
+                    status=MessageStatus.FAILED, last_error=str(error), updated_at=now
+                )
+                result.failed += 1
+                continue
+            ready.append((message, payload))
+        for (status, reason, scheduled_for), pks in held.items():
+            changes = {"status": status, "last_error": reason, "claimed_at": None}
+            if scheduled_for is not None:
+                changes["scheduled_for"] = scheduled_for
+            _ours(pks, claim).update(**changes, updated_at=now)
+        local = timezone.localtime(now, coalition_tz())
+        note = (
+            f"{IN_FLIGHT} {local:%Y-%m-%d %H:%M %Z}; no result recorded. "
+            "Check whether it arrived, then resend it or mark it sent."
+        )
+        by_language: dict[str, list[int]] = {}
+        for message, _payload in ready:
+            by_language.setdefault(message_language(message), []).append(message.pk)
+        for language, pks in by_language.items():
+            _ours(pks, claim).update(
+                attempts=F("attempts") + 1, language=language, last_error=note, updated_at=now
+            )
+    return ready
+
+
+def _attempt(message: Message, payload, sender) -> _Attempt:
+    attempts = message.attempts + 1
+    try:
+        provider_id = _deliver(message, payload, sender)
+    except MessageError as error:
+        return _Attempt(message, attempts, timezone.now(), error=error)
+    return _Attempt(message, attempts, timezone.now(), provider_id=(provider_id or "")[:255])
+
+
+def _record(attempts: list[_Attempt], untried: list[Message], claim, result: SendResult) -> None:
+    """Transaction 2 of a round: one UPDATE for the rows sent, one per row that
+    failed or will be retried, and the rows never tried go back to claimed
+    (their attempt undone) for the next round."""
+    if not attempts and not untried:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Losing this commit in a database crash leaves the rows in doubt
+            # (never resent), so it need not wait for the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        sent = [attempt for attempt in attempts if attempt.error is None]
+        if sent:
+            _ours([attempt.message.pk for attempt in sent], claim).update(
+                status=MessageStatus.SENT,
+                sent_at=Case(
+                    *(When(pk=a.message.pk, then=Value(a.finished_at)) for a in sent),
+                    output_field=DateTimeField(),
+                ),
+                provider_message_id=Case(
+                    *(When(pk=a.message.pk, then=Value(a.provider_id)) for a in sent),
+                    default=Value(""),
+                    output_field=CharField(),
+                ),
+                last_error="",
+                updated_at=now,
+            )
+            result.sent += len(sent)
+        for attempt in attempts:
+            error = attempt.error
+            if error is None:
+                continue
+            message, reason = attempt.message, str(error)
+            ours = _ours([message.pk], claim)
+            if error.permanent or attempt.attempts >= settings.MESSAGE_MAX_ATTEMPTS:
+                ours.update(status=MessageStatus.FAILED, last_error=reason[:2000], updated_at=now)
+                if error.bounce and message.supporter_id and message.channel == Channel.EMAIL:
+                    supporter_email_bounced(supporter=message.supporter, reason=reason)
+                result.failed += 1
+            else:
+                ours.update(
+                    status=MessageStatus.PENDING,
+                    claimed_at=None,
+                    scheduled_for=attempt.finished_at + _backoff(attempt.attempts),
+                    last_error=f"attempt {attempt.attempts}: {reason}"[:2000],
+                    updated_at=now,
+                )
+                result.retrying += 1
+        if untried:
+            _ours([message.pk for message in untried], claim).filter(
+                last_error__startswith=IN_FLIGHT
+            ).update(
+                attempts=F("attempts") - 1,
+                last_error=Case(
+                    *(When(pk=m.pk, then=Value(m.last_error)) for m in untried),
+                    default=Value(""),
+                    output_field=TextField(),
+                ),
+                updated_at=now,
+            )
+
+
+def messages_send(*, ids: list[int], claim: str) -> SendResult:
+    """Send the claimed rows `ids` (claim token `claim`) over one SMTP
+    connection, in rounds of a few statements each.
+
+    Side effects, per round: one transaction locks the rows (one SELECT),
+    records the re-check verdicts and marks the rows to send IN_FLIGHT (one
+    UPDATE per language); then the emails or texts go out; then one
+    transaction records the outcomes (one UPDATE for all rows sent, one per
+    failed or retried row). A crash in between leaves at most the round's rows
+    (at most MESSAGE_SEND_CHUNK) in doubt. A round stops sending once its
+    re-check is MESSAGE_RECHECK_MAX_AGE seconds old; the rows not yet tried are
+    re-locked and re-checked in the next round, so no message goes out on a
+    re-check older than that."""
+    claim_at = dt.datetime.fromisoformat(claim)
+    result = SendResult()
+    sender = EmailSender()
+    remaining = list(ids)
+    try:
+        while remaining:
+            checked = time.monotonic()
+            ready = _start_round(remaining, claim_at, result)
+            remaining = []
+            attempts: list[_Attempt] = []
+            started = 0  # rows of `ready` whose send began
+            try:
+                for message, payload in ready:
+                    if attempts and time.monotonic() - checked > settings.MESSAGE_RECHECK_MAX_AGE:
+                        break
+                    started += 1
+                    attempts.append(_attempt(message, payload, sender))
+            finally:
+                # A row whose send began but did not return stays in doubt.
+                untried = [message for message, _payload in ready[started:]]
+                _record(attempts, untried, claim_at, result)
+            remaining = [message.pk for message in untried]
+    finally:
+        sender.close()
+    return result
+
+
+def supporter_email_bounced(*, supporter: Supporter, reason: str) -> None:
+    """A hard bounce: no more email to this address.
+
+    Side effects: sets email_bounced_at, suppresses pending emails."""
+    Supporter.objects.filter(pk=supporter.pk, email_bounced_at__isnull=True).update(
+        email_bounced_at=timezone.now(), updated_at=timezone.now()
+    )
+    messages_suppress_pending(
+        supporter=supporter, channel=Channel.EMAIL, reason=f"hard bounce: {reason}"[:500]
+    )
+
+
+# ---------------------------------------------------------------------------
+# Coordinator actions on the outbox (admin)
+# ---------------------------------------------------------------------------
+
+
+def messages_in_doubt():
+    """Rows whose send started but whose outcome was never recorded."""
+    return Message.objects.filter(status=MessageStatus.SENDING, last_error__startswith=IN_FLIGHT)
+
+
+def message_retry(*, message: Message) -> bool:
+    """A failed row goes back to pending, due now, with a fresh attempt count.
+    Side effects: one conditional UPDATE; False when the row was not failed."""
+    return bool(
+        Message.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
+            status=MessageStatus.PENDING,
+            attempts=0,
+            claimed_at=None,
+            scheduled_for=timezone.now(),
+            last_error="retried by a coordinator",
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def message_cancel(*, message: Message) -> bool:
+    """Cancel a pending, failed or in-doubt row. Side effects: one UPDATE."""
+    cancellable = Q(status__in=[MessageStatus.PENDING, MessageStatus.FAILED]) | Q(
+        status=MessageStatus.SENDING, last_error__startswith=IN_FLIGHT
+    )
+    return bool(
+        Message.objects.filter(cancellable, pk=message.pk).update(
+            status=MessageStatus.CANCELLED,
+            claimed_at=None,
+            last_error="cancelled by a coordinator",
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def message_resend(*, message: Message) -> bool:
+    """An in-doubt row the coordinator found was not received: send it again.
+    Refused (False) while its send task may still be running, i.e. until
+    MESSAGE_SEND_TIME_LIMIT after the send started: it could be on its way.
+    Side effects: one UPDATE (back to pending, due now)."""
+    started_before = timezone.now() - dt.timedelta(seconds=settings.MESSAGE_SEND_TIME_LIMIT)
+    return bool(
+        messages_in_doubt()
+        .filter(pk=message.pk, updated_at__lt=started_before)
+        .update(
+            status=MessageStatus.PENDING,
+            claimed_at=None,
+            scheduled_for=timezone.now(),
+            last_error="resent by a coordinator after a send in doubt",
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def message_mark_sent(*, message: Message) -> bool:
+    """An in-doubt row the coordinator found was received. Side effects: one UPDATE."""
+    now = timezone.now()
+    return bool(
+        messages_in_doubt()
+        .filter(pk=message.pk)
+        .update(
+            status=MessageStatus.SENT,
+            sent_at=now,
+            last_error="marked sent by a coordinator after a send in doubt",
+            updated_at=now,
+        )
+    )
