@@ -17,8 +17,10 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 
-from campaign.models import Channel, Language, Message
+from campaign.models import Channel, Language, Message, MessageKind
+from campaign.services.signup import signup_confirm_link
 
 _NEWLINES = re.compile(r"[\r\n]+")
 
@@ -75,8 +77,18 @@ def message_context(message: Message, language: str) -> dict:
         context.update(
             supporter=supporter,
             first_name=supporter.first_name,
-            action_page_url=tokens.action_page_url(supporter, campaign),
-            unsubscribe_url=tokens.unsubscribe_url(supporter),
+            # Each link is minted (a SupporterLink row) on first use, once: a
+            # text that shows no link stores none, and an email's
+            # List-Unsubscribe header and footer share one unsubscribe link.
+            action_page_url=SimpleLazyObject(lambda: tokens.action_page_url(supporter, campaign)),
+            unsubscribe_url=SimpleLazyObject(lambda: tokens.unsubscribe_url(supporter)),
+        )
+    if message.kind == MessageKind.SIGNUP_CONFIRM_REQUEST and supporter and campaign:
+        token = signup_confirm_link(supporter=supporter, campaign=campaign)
+        if token is None:
+            raise MessageError("the sign-up to confirm expired or was confirmed", permanent=True)
+        context["confirm_url"] = settings.SITE_URL + reverse(
+            "public:signup_confirm", args=[campaign.slug, token]
         )
     if message.user_id:
         context.update(

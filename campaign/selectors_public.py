@@ -20,6 +20,7 @@ from campaign.models import (
     Stance,
     Supporter,
 )
+from campaign.services.intake import place_map
 
 
 @dataclass(frozen=True)
@@ -125,26 +126,45 @@ def supporter_campaign_actions(*, supporter: Supporter, campaign: Campaign) -> l
     )
 
 
-def members_for_supporter(
-    *, supporter: Supporter, campaign: Campaign
+def members_for_place(
+    *, campaign: Campaign, zip_code: str, district_id: int | None = None
 ) -> tuple[list[CouncilMember], str]:
-    """Whom the supporter should contact, and why: ("district", [their member]);
-    ("split", members of every district covering their ZIP); ("body", everyone)
-    when their district is unknown or outside the body."""
-    members = (
+    """Whom someone living here should contact, and why (the intake core's
+    place rule): ("district", [their member]); ("split", the members of every
+    district of the body covering the ZIP); ("body", everyone) when the place
+    is unknown or outside the body. Two queries."""
+    members = list(
         CouncilMember.objects.active()
         .filter(body_id=campaign.decision_body_id)
         .select_related("district")
     )
-    if supporter.district_id:
-        own = [m for m in members if m.district_id == supporter.district_id]
-        if own:
-            return own, "district"
-    if supporter.zip_code:
-        split = list(members.filter(district__zips__zip_code=supporter.zip_code))
-        if split:
-            return split, "split"
-    return list(members), "body"
+    places = place_map(body_id=campaign.decision_body_id, zips=[zip_code] if zip_code else [])
+    place = places.place(zip_code, district_id)
+    own = places.seat_holder(place.district_id)
+    if own is not None:
+        return [m for m in members if m.pk == own], "district"
+    covering = set(places.districts_covering(zip_code))
+    split = [
+        m
+        for m in members
+        if m.district_id in covering and m.pk == places.seat_holder(m.district_id)
+    ]
+    if split:
+        return split, "split"
+    return members, "body"
+
+
+def members_for_supporter(
+    *, supporter: Supporter, campaign: Campaign
+) -> tuple[list[CouncilMember], str]:
+    return members_for_place(
+        campaign=campaign, zip_code=supporter.zip_code, district_id=supporter.district_id
+    )
+
+
+def campaign_upcoming_hearings(*, campaign: Campaign) -> list[Hearing]:
+    """Scheduled hearings still to come, soonest first. One query."""
+    return list(Hearing.objects.upcoming().filter(campaign=campaign))
 
 
 def personalize(text: str, *, member_name: str, supporter_name: str) -> str:

@@ -8,6 +8,17 @@ from campaign.views import public
 app_name = "public"
 urlpatterns = [
     path("c/<slug:slug>/", public.campaign_page, name="campaign"),
+    path("c/<slug:slug>/thanks/", public.signup_thanks, name="signup_thanks"),
+    path(
+        "c/<slug:slug>/confirm/<str:token>/",
+        public.signup_confirm_page,
+        name="signup_confirm",
+    ),
+    path(
+        "c/<slug:slug>/hearing-<int:hearing_id>.ics",
+        public.campaign_hearing_ics,
+        name="hearing_ics",
+    ),
     path("a/<str:token>/", public.action_page, name="action_page"),
     path("a/<str:token>/done/<int:action_id>/", public.action_done, name="action_done"),
     path(

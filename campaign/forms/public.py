@@ -4,13 +4,17 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format, time_format
 from django.utils.functional import cached_property
+from django.utils.timezone import localtime
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import (
-    PUBLIC_ASKS,
+    HEARING_KINDS,
     ActionKind,
     Campaign,
+    Hearing,
     Language,
     Sector,
     normalize_email,
@@ -83,6 +87,13 @@ class SignupForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    hearing = forms.ModelChoiceField(
+        label=_("For testimony or attendance: which hearing?"),
+        queryset=Hearing.objects.none(),
+        required=False,
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
     email_updates = forms.BooleanField(label=EMAIL_CONSENT_LABEL, required=False)
     sms_reminders = forms.BooleanField(label=SMS_CONSENT_LABEL, required=False, initial=False)
     # Honeypot: hidden from people (and from screen readers), filled by bots.
@@ -92,11 +103,30 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def __init__(self, *args, campaign: Campaign, **kwargs):
+    def __init__(self, *args, campaign: Campaign, hearings: list[Hearing], **kwargs):
+        """`hearings`: the campaign's upcoming hearings, soonest first."""
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        asks = [kind for kind in (campaign.asks or PUBLIC_ASKS) if kind in ASK_LABELS]
+        self.hearings = hearings
+        # Only what the campaign offers; testimony and attendance only when
+        # there is a hearing to come to.
+        asks = [
+            kind
+            for kind in (campaign.asks or [])
+            if kind in ASK_LABELS and (hearings or kind not in HEARING_KINDS)
+        ]
         self.fields["asks"].choices = [(kind, ASK_LABELS[kind]) for kind in asks]
+        hearing_field = self.fields["hearing"]
+        if hearings and any(kind in HEARING_KINDS for kind in asks):
+            hearing_field.queryset = Hearing.objects.filter(pk__in=[h.pk for h in hearings])
+            language = get_language() or "en"
+            hearing_field.label_from_instance = lambda hearing: hearing_choice_label(
+                hearing, language
+            )
+            if len(hearings) == 1:
+                hearing_field.initial = hearings[0].pk
+        else:
+            del self.fields["hearing"]
 
     @cached_property
     def helper(self) -> FormHelper:
@@ -116,6 +146,7 @@ class SignupForm(forms.Form):
                 "sector",
             ),
             "asks",
+            *(["hearing"] if "hearing" in self.fields else []),
             Fieldset(_("Staying in touch"), "email_updates", "sms_reminders"),
         )
         return helper
@@ -150,7 +181,21 @@ class SignupForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("sms_reminders") and "phone" in cleaned and not cleaned["phone"]:
             self.add_error("phone", _("Give your mobile phone number to get text reminders."))
+        wants_hearing = any(kind in HEARING_KINDS for kind in cleaned.get("asks", []))
+        if not wants_hearing:
+            cleaned["hearing"] = None
+        elif not cleaned.get("hearing") and "hearing" not in self.errors:
+            if len(self.hearings) == 1:
+                cleaned["hearing"] = self.hearings[0]
+            else:
+                self.add_error("hearing", _("Choose the hearing you will come to."))
         return cleaned
+
+
+def hearing_choice_label(hearing: Hearing, language: str) -> str:
+    starts = localtime(hearing.starts_at)
+    when = f"{date_format(starts, 'DATE_FORMAT')}, {time_format(starts, 'TIME_FORMAT')}"
+    return f"{hearing.localized_title(language)} — {when}"
 
 
 class ActionDoneForm(forms.Form):

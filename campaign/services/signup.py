@@ -1,357 +1,301 @@
-"""The public sign-up: one transaction from form to pledges and outbox rows."""
+"""The public sign-up, through the intake core at PUBLIC trust.
 
+An unauthenticated form can name anyone's email, so:
+- a new email creates the supporter, their pledges, the consents they ticked
+  and their confirmation, in one transaction;
+- an email already on the list changes nothing stored: the submission is held
+  (PendingSignup) and a confirmation link goes to that address; following it
+  applies the submission at OWNER trust (`signup_confirm`);
+- text consent is never taken from the form: the phone is asked to reply YES;
+- the view answers both cases with the same redirect, so the response tells
+  nobody whether an address was on the list.
+"""
+
+import datetime as dt
+import secrets
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from campaign.models import (
-    CONTACT_KINDS,
     HEARING_KINDS,
     Action,
-    ActionKind,
     ActionSource,
     ActionStatus,
     Campaign,
     Channel,
-    ConsentEvent,
-    CouncilMember,
-    District,
-    DistrictZip,
     Hearing,
+    PendingSignup,
     Supporter,
-    Tag,
-    normalize_zip,
+    normalize_phone,
+    token_digest,
 )
-from campaign.services.actions import action_pledge, target_for_supporter
-from campaign.services.scheduling import reminders_on_signup
-from campaign.services.supporters import supporter_stage_consent, supporter_upsert_prepare
+from campaign.services.intake import (
+    PersonInput,
+    Trust,
+    action_record,
+    consent_record,
+    supporter_intake,
+)
+from campaign.services.scheduling import (
+    reminders_on_signup,
+    reminders_signup_confirm_request,
+    reminders_sms_consent_request,
+)
 
-NON_CONSTITUENT_TAG = "non-constituent"
+# A brand-new supporter's own double click or reload within this window is
+# not a "known email": nothing is held and no confirmation is asked for.
+RESUBMIT_WINDOW = dt.timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class SignupRequest:
+    """A cleaned public form."""
+
+    campaign: Campaign
+    person: PersonInput
+    asks: tuple[str, ...] = ()
+    hearing: Hearing | None = None
+    email_updates: bool = False
+    sms_reminders: bool = False
+    email_wording: str = ""
+    sms_wording: str = ""
+
+    def payload(self) -> dict:
+        """JSON for a held sign-up: what was typed, nothing derived."""
+        person = self.person
+        return {
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "email": person.email,
+            "phone": person.phone,
+            "zip_code": person.zip_code,
+            "language": person.language,
+            "sector": person.sector,
+            "asks": list(self.asks),
+            "hearing_id": self.hearing.pk if self.hearing else None,
+            "email_updates": self.email_updates,
+            "sms_reminders": self.sms_reminders,
+            "email_wording": self.email_wording,
+            "sms_wording": self.sms_wording,
+        }
+
+    @classmethod
+    def from_payload(cls, campaign: Campaign, payload: dict) -> "SignupRequest":
+        hearing = None
+        if payload.get("hearing_id"):
+            hearing = Hearing.objects.filter(pk=payload["hearing_id"], campaign=campaign).first()
+        return cls(
+            campaign=campaign,
+            person=PersonInput(
+                first_name=payload.get("first_name", ""),
+                last_name=payload.get("last_name", ""),
+                email=payload.get("email"),
+                phone=payload.get("phone"),
+                zip_code=payload.get("zip_code", ""),
+                language=payload.get("language", ""),
+                sector=payload.get("sector", ""),
+            ),
+            asks=tuple(payload.get("asks", ())),
+            hearing=hearing,
+            email_updates=bool(payload.get("email_updates")),
+            sms_reminders=bool(payload.get("sms_reminders")),
+            email_wording=payload.get("email_wording", ""),
+            sms_wording=payload.get("sms_wording", ""),
+        )
 
 
 @dataclass(frozen=True)
 class SignupResult:
-    supporter: Supporter
+    # None when the submission was held for confirmation.
+    supporter: Supporter | None
     created: bool
-    # Pledges this submission created (re-submitted ones are not repeated).
+    held: bool = False
+    # Pledges this submission created or found open: all a page reached from
+    # it may show.
     pledges: list[Action] = field(default_factory=list)
-    # Every open pledge of the kinds ticked now, new or earlier: all the page
-    # reached from the form may show (it must not list a known email's other
-    # pledges to whoever typed that email).
-    open_pledge_ids: list[int] = field(default_factory=list)
 
 
 def signup_source(campaign: Campaign) -> str:
     return f"public_form:{campaign.slug}"
 
 
-@dataclass(frozen=True)
-class ZipDistrict:
-    pk: int
-    body_id: int
-    # The campaign body's active member holding this district's seat.
-    member_pk: int | None
-
-
-def _zip_districts_sql() -> str:
-    zips, district, member = DistrictZip._meta, District._meta, CouncilMember._meta
-    # "name, id": CouncilMember's ordering within one body and one district,
-    # so the member is the one target_for_supporter would pick.
-    return f"""
-        SELECT dz.district_id, d.body_id, (
-            SELECT m.id FROM {member.db_table} m
-            WHERE m.active AND m.body_id = %s AND m.district_id = dz.district_id
-            ORDER BY m.name, m.id LIMIT 1
+def signup_check(*, campaign: Campaign, asks, hearing: Hearing | None) -> None:
+    """The asks must be offered by the campaign, and testimony or attendance
+    needs one of its upcoming hearings. Raises ValidationError by field."""
+    offered = set(campaign.asks or [])
+    refused = [kind for kind in asks if kind not in offered]
+    if refused:
+        raise ValidationError({"asks": _("This campaign does not offer: %s") % ", ".join(refused)})
+    if any(kind in HEARING_KINDS for kind in asks):
+        upcoming = hearing is not None and (
+            hearing.campaign_id == campaign.pk
+            and not hearing.is_cancelled
+            and hearing.starts_at > timezone.now()
         )
-        FROM {zips.db_table} dz JOIN {district.db_table} d ON d.id = dz.district_id
-        WHERE dz.zip_code = %s
-        ORDER BY dz.district_id"""
+        if not upcoming:
+            raise ValidationError({"hearing": _("Choose the hearing you will come to.")})
 
 
-def _zip_districts(*, zip_code: str, campaign: Campaign) -> list[ZipDistrict]:
-    """Every district covering the ZIP (any body) with the campaign body's
-    member for its seat. One query answers the district, the non-constituent
-    tag and the target. Plain SQL: the ORM spent ten times longer building
-    this query than the database running it, on every sign-up."""
-    if not zip_code:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(_zip_districts_sql(), [campaign.decision_body_id, zip_code])
-        return [ZipDistrict(*row) for row in cursor.fetchall()]
-
-
-def _supporter_place_in_body(
-    *, supporter: Supporter, campaign: Campaign, zip_districts: list[ZipDistrict]
-) -> bool | None:
-    """Set the supporter's district (in memory) from their ZIP within the
-    campaign's body. Returns whether a district of the body covers the ZIP
-    (None without a ZIP): the caller tags non-constituents.
-
-    A ZIP shared by several districts leaves a known district covering it
-    untouched (a coordinator may have set it from the street address)."""
-    if not supporter.zip_code:
-        return None
-    body_id = campaign.decision_body_id
-    in_body = [district for district in zip_districts if district.body_id == body_id]
-    if len(in_body) == 1:
-        supporter.district_id = in_body[0].pk
-    elif (
-        supporter.district_id is not None
-        and supporter.district_id not in {district.pk for district in zip_districts}
-        and supporter.district.body_id == body_id
-    ):
-        supporter.district_id = None
-    return bool(in_body)
-
-
-def _supporter_tag_non_constituent(*, supporter: Supporter, covered: bool, created: bool) -> None:
-    """Tag a supporter no district of the body covers; drop the tag of one
-    who moved into the body's area. The through table is written directly:
-    one statement instead of the related manager's read-then-write."""
-    through = Supporter.tags.through
-    if not covered:
-        tag = Tag.objects.get_or_create(name=NON_CONSTITUENT_TAG)[0]
-        through.objects.bulk_create(
-            [through(supporter_id=supporter.pk, tag_id=tag.pk)], ignore_conflicts=True
+def _apply(*, supporter: Supporter, request: SignupRequest, trust: Trust) -> list[Action]:
+    """Consents and pledges of a sign-up for a supporter it may change."""
+    campaign, person = request.campaign, request.person
+    source = signup_source(campaign)
+    if request.email_updates and supporter.email:
+        consent_record(
+            supporter=supporter,
+            channel=Channel.EMAIL,
+            source=source,
+            campaign=campaign,
+            wording=request.email_wording,
+            lift_unsubscribe=trust == Trust.OWNER,
         )
-    elif not created:
-        through.objects.filter(supporter_id=supporter.pk, tag__name=NON_CONSTITUENT_TAG).delete()
-
-
-def _target_id(*, supporter: Supporter, campaign: Campaign, zip_districts: list[ZipDistrict]):
-    for district in zip_districts:
-        if district.pk == supporter.district_id:
-            return district.member_pk
-    # A known district kept without the ZIP (or no ZIP given).
-    target = target_for_supporter(supporter=supporter, campaign=campaign)
-    return target.pk if target else None
-
-
-def _pledge_details(*, kind: str, target_id, hearing: Hearing | None) -> dict:
-    details: dict = {"target_id": target_id if kind in CONTACT_KINDS else None, "hearing": None}
-    if kind in HEARING_KINDS and hearing is not None:
-        details["hearing"] = hearing
-        due = hearing.starts_at
-        if kind == ActionKind.WRITTEN_TESTIMONY and hearing.testimony_deadline:
-            due = hearing.testimony_deadline
-        details["due_date"] = timezone.localtime(due).date()
-    return details
-
-
-def _open_pledges(*, supporter: Supporter, campaign: Campaign, kinds: list[str]) -> dict[str, int]:
-    """Kind -> id of the supporter's open pledges of these kinds."""
-    # order_by(): with Action's default ordering PostgreSQL walked the
-    # campaign's (campaign, created_at) index (12 ms at 25,000 actions)
-    # instead of the one-open-pledge index (0.1 ms).
-    return dict(
-        Action.objects.filter(
-            supporter=supporter, campaign=campaign, kind__in=kinds, status=ActionStatus.PLEDGED
-        )
-        .order_by()
-        .values_list("kind", "id")
-    )
-
-
-def _pledges_create(
-    *,
-    supporter: Supporter,
-    campaign: Campaign,
-    kinds: list[str],
-    created: bool,
-    already_open: dict[str, int],
-    target_id,
-    hearing: Hearing | None,
-) -> list[Action]:
-    """One pledged Action per kind without an open pledge of that kind, in one
-    INSERT. A supporter created in this transaction has no pledges yet, and
-    no other transaction can see their row; a known one's open pledges are
-    read first, and the partial unique constraint stays the safety net: on a
-    conflict (a pledge logged meanwhile elsewhere) the kinds go one by one."""
-    kinds = [kind for kind in kinds if kind not in already_open]
-    if not kinds:
-        return []
     pledges = []
-    for kind in kinds:
-        action = Action(
+    for kind in request.asks:
+        action, _created = action_record(
             supporter=supporter,
             campaign=campaign,
             kind=kind,
             status=ActionStatus.PLEDGED,
             source=ActionSource.PUBLIC_FORM,
-            **_pledge_details(kind=kind, target_id=target_id, hearing=hearing),
+            hearing=request.hearing if kind in HEARING_KINDS else None,
         )
-        # The foreign keys come from rows read in this transaction, and the
-        # target sits on the campaign's body by construction: checking them
-        # again would only cost queries.
-        action.clean_fields(exclude=["supporter", "campaign", "target", "hearing", "logged_by"])
         pledges.append(action)
-    if created:
-        return Action.objects.bulk_create(pledges)
-    try:
-        with transaction.atomic():
-            return Action.objects.bulk_create(pledges)
-    except IntegrityError:
-        fallback = []
-        for kind in kinds:
-            action, new = action_pledge(
-                supporter=supporter,
-                campaign=campaign,
-                kind=kind,
-                source=ActionSource.PUBLIC_FORM,
-                target=CouncilMember.objects.filter(pk=target_id).first() if target_id else None,
-                **{
-                    key: value
-                    for key, value in _pledge_details(
-                        kind=kind, target_id=target_id, hearing=hearing
-                    ).items()
-                    if key != "target_id"
-                },
-            )
-            if new:
-                fallback.append(action)
-        return fallback
-
-
-def _signup(
-    *,
-    campaign: Campaign,
-    first_name: str,
-    last_name: str,
-    email: str,
-    phone: str,
-    zip_code: str,
-    language: str,
-    sector: str,
-    asks: list[str],
-    email_updates: bool,
-    sms_reminders: bool,
-    email_wording: str,
-    sms_wording: str,
-) -> SignupResult:
-    zip_districts = _zip_districts(zip_code=normalize_zip(zip_code), campaign=campaign)
-    result = supporter_upsert_prepare(
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        phone=phone,
-        zip_code=zip_code,
-        language=language,
-        sector=sector,
-        zip_district_ids=[district.pk for district in zip_districts],
-    )
-    supporter, created = result.supporter, result.created
-    covered = _supporter_place_in_body(
-        supporter=supporter, campaign=campaign, zip_districts=zip_districts
-    )
-
-    source = signup_source(campaign)
-    now = timezone.now()
-    consents = []
-    if email_updates and supporter.email:
-        consents.append((Channel.EMAIL, email_wording))
-    if sms_reminders and supporter.phone:
-        consents.append((Channel.SMS, sms_wording))
-    events = [
-        supporter_stage_consent(
-            supporter=supporter,
-            channel=channel,
-            source=source,
-            campaign=campaign,
-            wording=wording,
-            now=now,
+    if (
+        request.sms_reminders
+        and person.phone
+        and supporter.phone == normalize_phone(person.phone)
+        and supporter.unsubscribed_at is None
+        and supporter.sms_consent_at is None
+    ):
+        reminders_sms_consent_request(
+            supporter=supporter, campaign=campaign, wording=request.sms_wording
         )
-        for channel, wording in consents
-    ]
-    # The district comes from a row just read (no existence check needed).
-    supporter.full_clean(validate_unique=False, validate_constraints=False, exclude=["district"])
-    supporter.save()
-    if events:
-        ConsentEvent.objects.bulk_create(events)
-    if covered is not None:
-        _supporter_tag_non_constituent(supporter=supporter, covered=covered, created=created)
+    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=pledges)
+    return pledges
 
-    allowed = set(campaign.asks or [])
-    kinds = [kind for kind in asks if kind in allowed]
-    target_id = None
-    if any(kind in CONTACT_KINDS for kind in kinds):
-        target_id = _target_id(supporter=supporter, campaign=campaign, zip_districts=zip_districts)
-    hearings = None
-    if any(kind in HEARING_KINDS for kind in kinds):
-        hearings = list(Hearing.objects.upcoming().filter(campaign=campaign))
-        for hearing in hearings:
-            hearing.campaign = campaign
-    already_open = (
-        {} if created else _open_pledges(supporter=supporter, campaign=campaign, kinds=kinds)
-    )
-    pledges = _pledges_create(
+
+def _hold(*, supporter: Supporter, request: SignupRequest) -> None:
+    """Keep the submission until the address's owner confirms it, and ask them.
+    The link is minted when the email is rendered (`signup_confirm_link`)."""
+    if supporter.created_at and timezone.now() - supporter.created_at < RESUBMIT_WINDOW:
+        return
+    PendingSignup.objects.create(
+        campaign=request.campaign,
         supporter=supporter,
-        campaign=campaign,
-        kinds=kinds,
-        created=created,
-        already_open=already_open,
-        target_id=target_id,
-        hearing=hearings[0] if hearings else None,
+        payload=request.payload(),
+        # A placeholder nobody knows the token of, until the email is sent.
+        token_hash=token_digest(secrets.token_urlsafe(32)),
     )
-
-    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=pledges, hearings=hearings)
-    return SignupResult(
-        supporter=supporter,
-        created=created,
-        pledges=pledges,
-        open_pledge_ids=sorted([pledge.pk for pledge in pledges] + list(already_open.values())),
-    )
+    reminders_signup_confirm_request(supporter=supporter, campaign=request.campaign)
 
 
-def signup_submit(
-    *,
-    campaign: Campaign,
-    first_name: str,
-    last_name: str = "",
-    email: str = "",
-    phone: str = "",
-    zip_code: str = "",
-    language: str = "",
-    sector: str = "",
-    asks: list[str] | tuple[str, ...] = (),
-    email_updates: bool = False,
-    sms_reminders: bool = False,
-    email_wording: str = "",
-    sms_wording: str = "",
-) -> SignupResult:
-    """A volunteer signs up on a campaign's public page.
+def signup_submit(*, request: SignupRequest) -> SignupResult:
+    """A volunteer signs up on a campaign's public page (rules in the module
+    docstring).
 
-    Finds the supporter by email, else phone (never a second row for one
-    person), fills in what they gave without erasing known values, places them
-    in a district of the campaign's body from the ZIP (or tags them
-    non-constituent), records only the consents they ticked, pledges one
-    action per ticked ask (an open pledge of the same kind is not repeated),
-    and lets the reminders module write its outbox rows.
+    Side effects, in one transaction: for a new email the supporter, its
+    membership, consent ledger, pledges and outbox rows; for a known one a
+    PendingSignup and one confirmation request. The broker is never touched.
+    Raises ValidationError on invalid input (nothing is saved then)."""
+    signup_check(campaign=request.campaign, asks=request.asks, hearing=request.hearing)
 
-    Side effects, in one transaction: supporter INSERT/UPDATE, ConsentEvent
-    rows, Action rows, tag changes, Message rows (via reminders_on_signup).
-    The broker is never touched. Raises ValidationError on invalid input."""
-    arguments = {
-        "campaign": campaign,
-        "first_name": first_name,
-        "last_name": last_name,
-        "email": email,
-        "phone": phone,
-        "zip_code": zip_code,
-        "language": language,
-        "sector": sector,
-        "asks": list(dict.fromkeys(asks)),
-        "email_updates": email_updates,
-        "sms_reminders": sms_reminders,
-        "email_wording": email_wording,
-        "sms_wording": sms_wording,
-    }
+    def attempt() -> SignupResult:
+        with transaction.atomic():
+            intake = supporter_intake(
+                person=request.person,
+                trust=Trust.PUBLIC,
+                campaign=request.campaign,
+                source=ActionSource.PUBLIC_FORM,
+            )
+            if intake.held:
+                _hold(supporter=intake.supporter, request=request)
+                return SignupResult(supporter=None, created=False, held=True)
+            pledges = _apply(supporter=intake.supporter, request=request, trust=Trust.PUBLIC)
+            return SignupResult(supporter=intake.supporter, created=True, pledges=pledges)
+
     # Two identical submissions at once (a double click) both find no
-    # supporter and both INSERT; the unique email/phone index makes the second
-    # fail, and on the retry it finds the first one's row.
+    # supporter and both INSERT; the unique email index fails the second,
+    # whose retry then finds the first's row (and holds nothing: see _hold).
     try:
-        with transaction.atomic():
-            return _signup(**arguments)
+        return attempt()
     except IntegrityError:
-        with transaction.atomic():
-            return _signup(**arguments)
+        return attempt()
+
+
+# ---------------------------------------------------------------------------
+# Confirmation of a held sign-up
+# ---------------------------------------------------------------------------
+
+
+def _pending_valid():
+    cutoff = timezone.now() - dt.timedelta(days=settings.SIGNUP_CONFIRM_MAX_AGE_DAYS)
+    return PendingSignup.objects.filter(confirmed_at__isnull=True, created_at__gte=cutoff)
+
+
+def signup_confirm_link(*, supporter: Supporter, campaign: Campaign) -> str | None:
+    """Mint the confirmation token of the supporter's latest held sign-up for
+    the campaign (called when the email is rendered); None if none is held.
+    Side effects: the held row's token hash is replaced (an older link dies)."""
+    pending = (
+        _pending_valid()
+        .filter(supporter=supporter, campaign=campaign)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if pending is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    PendingSignup.objects.filter(pk=pending.pk).update(token_hash=token_digest(token))
+    return token
+
+
+def signup_pending_get(*, campaign: Campaign, token: str) -> PendingSignup | None:
+    return (
+        _pending_valid()
+        .filter(campaign=campaign, token_hash=token_digest(token))
+        .select_related("supporter")
+        .first()
+    )
+
+
+def signup_confirm(*, campaign: Campaign, token: str) -> SignupResult | None:
+    """The owner of the address confirms a held sign-up: it is applied at
+    OWNER trust. Returns None for an unknown, used or expired token.
+
+    Side effects: as a new sign-up's, plus the supporter's fields updated and
+    the held row marked confirmed (a second confirmation does nothing)."""
+    with transaction.atomic():
+        pending = (
+            _pending_valid()
+            .select_for_update()
+            .filter(campaign=campaign, token_hash=token_digest(token))
+            .first()
+        )
+        if pending is None:
+            return None
+        pending.confirmed_at = timezone.now()
+        pending.save(update_fields=["confirmed_at"])
+        request = SignupRequest.from_payload(campaign, pending.payload)
+        hearing_gone = request.hearing is None or request.hearing.starts_at <= timezone.now()
+        if hearing_gone:
+            # The hearing passed (or went) while the email waited.
+            request = SignupRequest(
+                **{
+                    **request.__dict__,
+                    "asks": tuple(k for k in request.asks if k not in HEARING_KINDS),
+                }
+            )
+        intake = supporter_intake(
+            person=request.person,
+            trust=Trust.OWNER,
+            campaign=campaign,
+            source=ActionSource.PUBLIC_FORM,
+            supporter=Supporter.objects.select_for_update().get(pk=pending.supporter_id),
+        )
+        pledges = _apply(supporter=intake.supporter, request=request, trust=Trust.OWNER)
+        return SignupResult(supporter=intake.supporter, created=False, pledges=pledges)

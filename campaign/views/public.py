@@ -4,7 +4,7 @@ signed tokens (campaign.tokens)."""
 
 import datetime as dt
 import zoneinfo
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import icalendar
 from django.conf import settings
@@ -21,10 +21,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from campaign import selectors_public as selectors
-from campaign.forms.public import EMAIL_CONSENT_LABEL, SMS_CONSENT_LABEL, ActionDoneForm, SignupForm
-from campaign.models import ActionStatus, Campaign, Hearing, Supporter
+from campaign.forms.public import (
+    ASK_LABELS,
+    EMAIL_CONSENT_LABEL,
+    SMS_CONSENT_LABEL,
+    ActionDoneForm,
+    SignupForm,
+)
+from campaign.models import ActionStatus, Campaign, Hearing, Supporter, normalize_zip
 from campaign.services.actions import action_complete
-from campaign.services.signup import signup_submit
+from campaign.services.intake import PersonInput
+from campaign.services.signup import (
+    SignupRequest,
+    signup_confirm,
+    signup_pending_get,
+    signup_submit,
+)
 from campaign.services.supporters import supporter_unsubscribe
 from campaign.tokens import (
     ActionLink,
@@ -68,21 +80,33 @@ def _add_service_errors(form, error: ValidationError) -> None:
 
 # /c/<slug>/
 # ------------------------------------------------------------------------------
+def _thanks_url(campaign: Campaign, data: dict) -> str:
+    """Built from the form's public parts only (no name, no contact), so a
+    known and a new email get byte-identical redirects."""
+    query = [("zip", data.get("zip_code") or "")]
+    query += [("ask", kind) for kind in data.get("asks") or []]
+    if data.get("hearing"):
+        query.append(("hearing", data["hearing"].pk))
+    return f"{reverse('public:signup_thanks', args=[campaign.slug])}?{urlencode(query)}"
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
 def campaign_page(request, slug):
     campaign = selectors.campaign_public_get(slug=slug, with_body=request.method != "POST")
     language = _current_language()
+    hearings = selectors.campaign_upcoming_hearings(campaign=campaign)
     if request.method == "POST":
-        form = SignupForm(request.POST, campaign=campaign)
+        form = SignupForm(request.POST, campaign=campaign, hearings=hearings)
         if form.is_spam:
             # Looks like success to the bot; nothing is stored.
-            return render(request, "campaign/public/signup_received.html", {"campaign": campaign})
+            form.is_valid()
+            return redirect(_thanks_url(campaign, form.cleaned_data))
         if form.is_valid():
             data = form.cleaned_data
-            try:
-                result = signup_submit(
-                    campaign=campaign,
+            signup = SignupRequest(
+                campaign=campaign,
+                person=PersonInput(
                     first_name=data["first_name"],
                     last_name=data["last_name"],
                     email=data["email"],
@@ -90,22 +114,24 @@ def campaign_page(request, slug):
                     zip_code=data["zip_code"],
                     language=data["language"],
                     sector=data["sector"],
-                    asks=data["asks"],
-                    email_updates=data["email_updates"],
-                    sms_reminders=data["sms_reminders"],
-                    email_wording=str(EMAIL_CONSENT_LABEL),
-                    sms_wording=str(SMS_CONSENT_LABEL),
-                )
+                ),
+                asks=tuple(dict.fromkeys(data["asks"])),
+                hearing=data.get("hearing"),
+                email_updates=data["email_updates"],
+                sms_reminders=data["sms_reminders"],
+                email_wording=str(EMAIL_CONSENT_LABEL),
+                sms_wording=str(SMS_CONSENT_LABEL),
+            )
+            try:
+                signup_submit(request=signup)
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
-                # The same redirect for a new and a known email: nothing tells
-                # a visitor whether an address was already on the list.
-                return redirect(
-                    action_page_path(result.supporter, campaign, pledges=result.open_pledge_ids)
-                )
+                # The same redirect whether the email was new or known: the
+                # response tells nobody who is on the list.
+                return redirect(_thanks_url(campaign, data))
     else:
-        form = SignupForm(campaign=campaign, initial={"language": language})
+        form = SignupForm(campaign=campaign, hearings=hearings, initial={"language": language})
     context = {
         "campaign": campaign,
         "name": campaign.localized("name", language),
@@ -113,13 +139,86 @@ def campaign_page(request, slug):
         "why_it_matters": campaign.localized("why_it_matters", language),
         "ask": campaign.localized("ask", language),
         "testimony_guidance": campaign.localized("testimony_guidance", language),
-        "hearing": selectors.campaign_next_hearing(campaign=campaign),
+        "hearings": [(hearing, hearing.localized_title(language)) for hearing in hearings],
         "progress": selectors.campaign_public_progress(campaign=campaign),
         "form": form,
     }
-    if context["hearing"]:
-        context["hearing_title"] = context["hearing"].localized_title(language)
     return render(request, "campaign/public/campaign.html", context)
+
+
+@require_GET
+def signup_thanks(request, slug):
+    """Where every sign-up lands. Shows only public facts (the member for the
+    ZIP, the campaign's scripts, the hearing), never anything stored about
+    the person who signed up."""
+    campaign = selectors.campaign_public_get(slug=slug)
+    language = _current_language()
+    zip_code = normalize_zip(request.GET.get("zip", ""))
+    if not (len(zip_code) == 5 and zip_code.isdigit()):
+        zip_code = ""
+    asks = [kind for kind in request.GET.getlist("ask") if kind in (campaign.asks or [])]
+    hearing = None
+    hearing_id = request.GET.get("hearing", "")
+    if hearing_id.isdigit():
+        hearing = Hearing.objects.scheduled().filter(pk=int(hearing_id), campaign=campaign).first()
+    members, reach = (
+        selectors.members_for_place(campaign=campaign, zip_code=zip_code) if zip_code else ([], "")
+    )
+    member_name = (
+        _member_display_name(members[0]) if reach == "district" and members else _("Commissioner")
+    )
+    context = {
+        "campaign": campaign,
+        "name": campaign.localized("name", language),
+        "zip_code": zip_code,
+        "reach": reach,
+        "cards": [
+            _member_card(member, campaign, language, supporter_name="") for member in members
+        ],
+        "asks": [ASK_LABELS[kind] for kind in asks if kind in ASK_LABELS],
+        "call_script": selectors.personalize(
+            campaign.localized("call_script", language), member_name=member_name, supporter_name=""
+        ),
+        "hearing": hearing,
+        "hearing_title": hearing.localized_title(language) if hearing else "",
+        "testimony_guidance": campaign.localized("testimony_guidance", language),
+    }
+    return render(request, "campaign/public/signup_thanks.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
+def signup_confirm_page(request, slug, token):
+    """A held sign-up's confirmation: GET only asks (mail scanners follow
+    links), POST applies it and opens the person's action page."""
+    campaign = selectors.campaign_public_get(slug=slug)
+    pending = signup_pending_get(campaign=campaign, token=token)
+    if pending is None:
+        return render(
+            request, "campaign/public/signup_confirm.html", {"campaign": campaign}, status=404
+        )
+    _use_supporter_language(request, pending.supporter)
+    language = _current_language()
+    if request.method == "POST":
+        result = signup_confirm(campaign=campaign, token=token)
+        if result is None:
+            raise Http404
+        return redirect(
+            action_page_path(result.supporter, campaign, pledges=[p.pk for p in result.pledges])
+        )
+    return render(
+        request,
+        "campaign/public/signup_confirm.html",
+        {
+            "campaign": campaign,
+            "name": campaign.localized("name", language),
+            "pending": pending,
+            "asks": [
+                ASK_LABELS[kind] for kind in pending.payload.get("asks", []) if kind in ASK_LABELS
+            ],
+        },
+    )
 
 
 # /a/<token>/
@@ -141,6 +240,23 @@ def _member_display_name(member) -> str:
     return f"{_(member.title)} {member.name}".strip() if member.title else member.name
 
 
+def _member_card(member, campaign: Campaign, language: str, *, supporter_name: str) -> dict:
+    """A member's contact card: a call button and an email with the campaign's
+    letter addressed to them."""
+    subject = campaign.localized("letter_subject", language)
+    letter = selectors.personalize(
+        campaign.localized("letter_template", language),
+        member_name=_member_display_name(member),
+        supporter_name=supporter_name,
+    )
+    return {
+        "member": member,
+        "display_name": _member_display_name(member),
+        "mailto": _mailto(member.email, subject, letter) if member.email else "",
+        "tel": "tel:" + "".join(c for c in member.phone if c.isdigit() or c == "+"),
+    }
+
+
 def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, language: str):
     supporter = link.supporter
     members, reach = selectors.members_for_supporter(supporter=supporter, campaign=campaign)
@@ -153,19 +269,10 @@ def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, l
     )
     subject = campaign.localized("letter_subject", language)
     letter_template = campaign.localized("letter_template", language)
-    cards = []
-    for member in members:
-        letter_for_member = selectors.personalize(
-            letter_template, member_name=_member_display_name(member), supporter_name=supporter_name
-        )
-        cards.append(
-            {
-                "member": member,
-                "display_name": _member_display_name(member),
-                "mailto": _mailto(member.email, subject, letter_for_member) if member.email else "",
-                "tel": "tel:" + "".join(c for c in member.phone if c.isdigit() or c == "+"),
-            }
-        )
+    cards = [
+        _member_card(member, campaign, language, supporter_name=supporter_name)
+        for member in members
+    ]
     hearing = selectors.campaign_next_hearing(campaign=campaign)
     actions = selectors.supporter_campaign_actions(supporter=supporter, campaign=campaign)
     if link.pledge_ids is not None:
@@ -264,6 +371,23 @@ def action_hearing_ics(request, token, hearing_id):
         .select_related("campaign")
         .first()
     )
+    return _ics_response(request, hearing, language)
+
+
+@require_GET
+def campaign_hearing_ics(request, slug, hearing_id):
+    """A public campaign's hearing in a calendar (hearings are public facts)."""
+    campaign = selectors.campaign_public_get(slug=slug)
+    hearing = (
+        Hearing.objects.scheduled()
+        .filter(pk=hearing_id, campaign=campaign)
+        .select_related("campaign")
+        .first()
+    )
+    return _ics_response(request, hearing, _current_language())
+
+
+def _ics_response(request, hearing: Hearing | None, language: str) -> HttpResponse:
     if hearing is None:
         raise Http404
     response = HttpResponse(

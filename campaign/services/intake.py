@@ -1,0 +1,755 @@
+"""The intake core: the one way people and actions enter Groundswell.
+
+Every path that creates or changes a supporter or an action calls these
+functions: the public form (services.signup), the quick log, the bulk log,
+both imports, the admin's saves and seed_demo. Paths differ only in how far
+their input is trusted (`Trust`); the rules themselves are written once, here.
+
+Trust levels
+- PUBLIC: an unauthenticated request. It may create a new supporter and
+  pledge for them. It never changes what is known about an existing person:
+  an email already on the list is held as a PendingSignup until someone who
+  reads that mailbox confirms it (services.signup). A person is matched by
+  email only, and a phone already held by someone else is never attached. Text
+  consent is never recorded from a form: the phone is asked to reply YES.
+- OWNER: the person themselves, proven by a link sent to their address. They
+  may change their name, ZIP, language and sector, give email consent and lift
+  their own unsubscribe. A phone is attached only when nobody holds it; text
+  consent still needs the phone's YES.
+- STAFF: a coordinator or admin (quick log, bulk log, admin, imports, seed).
+  A given value replaces the stored one; a blank never erases. A phone or
+  email held by someone else is never taken. Consent is recorded only as
+  attested (an import's consent columns, the admin's tick), with its source,
+  and an attested consent never lifts an unsubscribe: only the admin's
+  explicit tick (the person asked, `lift_unsubscribe=True`) or the owner does.
+
+Rules
+- Identity: a person is their email (case-insensitive), else their E.164
+  phone (`identity_pick`).
+- Place: the districts of the campaign's body covering the ZIP decide the
+  district: exactly one -> it; several -> a known district among them stays
+  (a coordinator may have set it from the street address), else unknown;
+  none -> unknown, and the supporter is tagged non-constituent for that body.
+  Without a campaign, districts of every body count (`PlaceMap.place`).
+- Target: the active member holding the district's seat, the first by name
+  (`PlaceMap.seat_holder`). Contact kinds default to it.
+- Base: a sign-up (with or without an ask), an import into a campaign, or a
+  logged action makes the supporter a member of the campaign's base
+  (`membership_record`).
+- Actions: at most one open pledge per supporter, campaign and kind; testimony
+  and attendance name one of the campaign's hearings (a pledge an upcoming one,
+  a completed in-person one a hearing that has started); a new pledge gets its
+  follow-up or hearing reminders in the same transaction (`action_record`).
+"""
+
+import datetime as dt
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import (
+    CONTACT_KINDS,
+    HEARING_KINDS,
+    Action,
+    ActionKind,
+    ActionStatus,
+    Campaign,
+    Channel,
+    ConsentEvent,
+    CouncilMember,
+    District,
+    DistrictZip,
+    Hearing,
+    Membership,
+    Supporter,
+    Tag,
+    normalize_email,
+    normalize_phone,
+    normalize_zip,
+)
+from campaign.services.scheduling import messages_suppress_pending, reminders_on_pledge
+
+NON_CONSTITUENT_TAG = "non-constituent"
+# Keep IN lists well under every database's parameter limit.
+CHUNK = 1000
+
+
+class Trust(enum.StrEnum):
+    PUBLIC = "public"
+    OWNER = "owner"
+    STAFF = "staff"
+
+
+def chunks(values: Iterable, size: int = CHUNK):
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# ---------------------------------------------------------------------------
+# Identity
+# ---------------------------------------------------------------------------
+
+
+def identity_pick(
+    *,
+    email: str | None,
+    phone: str | None,
+    by_email: Mapping[str, Supporter],
+    by_phone: Mapping[str, Supporter],
+) -> Supporter | None:
+    """THE matching rule: the supporter with this email, else with this phone.
+    Arguments are normalised; the mappings hold the candidates read."""
+    if email and email in by_email:
+        return by_email[email]
+    if phone and phone in by_phone:
+        return by_phone[phone]
+    return None
+
+
+@dataclass
+class IdentityIndex:
+    """Candidates for many identities at once, read in chunks (bulk paths)."""
+
+    by_email: dict[str, Supporter]
+    by_phone: dict[str, Supporter]
+
+    def pick(self, *, email: str | None, phone: str | None) -> Supporter | None:
+        return identity_pick(
+            email=email, phone=phone, by_email=self.by_email, by_phone=self.by_phone
+        )
+
+    def add(self, supporter: Supporter) -> None:
+        if supporter.email:
+            self.by_email.setdefault(supporter.email, supporter)
+        if supporter.phone:
+            self.by_phone.setdefault(supporter.phone, supporter)
+
+
+def identities_load(*, emails: Iterable[str], phones: Iterable[str]) -> IdentityIndex:
+    """Every supporter holding one of these (normalised) emails or phones."""
+    index = IdentityIndex({}, {})
+    for field_name, values in (
+        ("email", set(emails) - {None, ""}),
+        ("phone", set(phones) - {None, ""}),
+    ):
+        for chunk in chunks(values):
+            for supporter in Supporter.objects.filter(**{f"{field_name}__in": chunk}).order_by():
+                index.add(supporter)
+    return index
+
+
+def supporter_match(
+    *, email: str | None = None, phone: str | None = None, lock: bool = False
+) -> Supporter | None:
+    """The supporter with this email, else this phone (`identity_pick`).
+
+    With `lock` inside a transaction the candidates are locked in id order
+    (two requests matching the same two people cannot deadlock). Raises
+    ValidationError when the phone cannot be normalised."""
+    email, phone = normalize_email(email), normalize_phone(phone)
+    if not email and not phone:
+        return None
+    query = Q(email=email) if email else Q()
+    if phone:
+        query |= Q(phone=phone)
+    candidates = Supporter.objects.filter(query).order_by("pk")
+    if lock and transaction.get_connection().in_atomic_block:
+        candidates = candidates.select_for_update(of=("self",))
+    index = IdentityIndex({}, {})
+    for supporter in candidates[:2]:
+        index.add(supporter)
+    return index.pick(email=email, phone=phone)
+
+
+# ---------------------------------------------------------------------------
+# Place: ZIP -> district -> seat holder
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    district_id: int | None
+    # Whether a district of the body covers the ZIP (None: no ZIP, or no body).
+    covered: bool | None
+
+
+@dataclass
+class PlaceMap:
+    """The districts covering some ZIPs and one body's districts and seat
+    holders, read once (two queries) and asked as often as needed."""
+
+    body_id: int | None
+    # zip -> [(district id, body id)]
+    zips: dict[str, list[tuple[int, int]]]
+    # The body's districts -> the active member holding the seat (or None).
+    seats: dict[int, int | None]
+
+    def place(self, zip_code: str, current_district_id: int | None = None) -> Place:
+        """Where a supporter with this ZIP lives (rules in the module docstring).
+        `current_district_id` is the district already known for them."""
+        zip_code = normalize_zip(zip_code)
+        if not zip_code:
+            return Place(current_district_id, None)
+        candidates = self.districts_covering(zip_code)
+        covered = bool(candidates) if self.body_id is not None else None
+        if len(candidates) == 1:
+            return Place(candidates[0], covered)
+        if current_district_id in candidates:
+            return Place(current_district_id, covered)
+        if (
+            self.body_id is not None
+            and current_district_id is not None
+            and current_district_id not in self.seats
+        ):
+            # A district of another body (a city council, say) is not ours to clear.
+            return Place(current_district_id, covered)
+        return Place(None, covered)
+
+    def districts_covering(self, zip_code: str) -> list[int]:
+        """The districts covering the ZIP: the body's, or any body's without one."""
+        rows = self.zips.get(normalize_zip(zip_code), [])
+        if self.body_id is not None:
+            rows = [row for row in rows if row[1] == self.body_id]
+        return sorted({district_id for district_id, _body in rows})
+
+    def seat_holder(self, district_id: int | None) -> int | None:
+        return self.seats.get(district_id) if district_id is not None else None
+
+
+def seat_holders(body_id: int) -> dict[int, int | None]:
+    """Each district of the body -> the active member holding its seat: the
+    first by name (then id) when two share one; None when vacant. One query."""
+    seats: dict[int, int | None] = {}
+    for district_id, member_id, active in (
+        District.objects.filter(body_id=body_id)
+        .order_by("pk", "members__name", "members__id")
+        .values_list("pk", "members__pk", "members__active")
+    ):
+        seats.setdefault(district_id, None)
+        if member_id is not None and active and seats[district_id] is None:
+            seats[district_id] = member_id
+    return seats
+
+
+def place_map(*, body_id: int | None, zips: Iterable[str]) -> PlaceMap:
+    """A PlaceMap for these ZIPs (every body's districts covering them are
+    read, so a supporter can be placed without a campaign too)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    wanted = {normalize_zip(z) for z in zips} - {""}
+    for chunk in chunks(wanted):
+        for zip_code, district_id, district_body_id in DistrictZip.objects.filter(
+            zip_code__in=chunk
+        ).values_list("zip_code", "district_id", "district__body_id"):
+            found.setdefault(zip_code, []).append((district_id, district_body_id))
+    seats = seat_holders(body_id) if body_id is not None else {}
+    return PlaceMap(body_id=body_id, zips=found, seats=seats)
+
+
+def member_for_supporter(*, supporter: Supporter, campaign: Campaign) -> CouncilMember | None:
+    """The supporter's own member on the campaign's body, or None when their
+    district is unknown or belongs to another body."""
+    member_id = seat_holders(campaign.decision_body_id).get(supporter.district_id)
+    return CouncilMember.objects.filter(pk=member_id).first() if member_id else None
+
+
+# ---------------------------------------------------------------------------
+# People
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """What a path knows about a person; blanks mean "not given"."""
+
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    phone: str | None = None
+    zip_code: str = ""
+    street_address: str = ""
+    language: str = ""
+    sector: str = ""
+    is_youth: bool | None = None
+
+    def normalised(self) -> "PersonInput":
+        """Raises ValidationError on a phone that cannot be a real number."""
+        return PersonInput(
+            first_name=(self.first_name or "").strip(),
+            last_name=(self.last_name or "").strip(),
+            email=normalize_email(self.email),
+            phone=normalize_phone(self.phone),
+            zip_code=normalize_zip(self.zip_code),
+            street_address=(self.street_address or "").strip(),
+            language=self.language or "",
+            sector=self.sector or "",
+            is_youth=self.is_youth,
+        )
+
+
+_FILLED_FIELDS = ("first_name", "last_name", "zip_code", "street_address", "language", "sector")
+
+
+def supporter_build(*, person: PersonInput, places: PlaceMap, taken: IdentityIndex) -> Supporter:
+    """A new, unsaved supporter from normalised input. An email or phone that
+    someone else holds (`taken`) is left out."""
+    supporter = Supporter(
+        email=person.email if person.email not in taken.by_email else None,
+        phone=person.phone if person.phone not in taken.by_phone else None,
+        is_youth=bool(person.is_youth),
+    )
+    for field_name in _FILLED_FIELDS:
+        value = getattr(person, field_name)
+        if value:
+            setattr(supporter, field_name, value)
+    supporter.district_id = places.place(supporter.zip_code).district_id
+    supporter.fill_search_name()
+    return supporter
+
+
+def supporter_apply(
+    *,
+    supporter: Supporter,
+    person: PersonInput,
+    trust: Trust,
+    places: PlaceMap,
+    taken: IdentityIndex,
+) -> bool:
+    """Apply what a trusted path (OWNER, STAFF) knows to an existing supporter,
+    in memory. Returns whether anything changed. PUBLIC input is never applied
+    to an existing supporter."""
+    if trust == Trust.PUBLIC:
+        raise ValueError("public input never changes an existing supporter")
+    before = {
+        name: getattr(supporter, name)
+        for name in (*_FILLED_FIELDS, "email", "phone", "is_youth", "district_id")
+    }
+    for field_name in _FILLED_FIELDS:
+        value = getattr(person, field_name)
+        if value:
+            setattr(supporter, field_name, value)
+    if person.email and not supporter.email and person.email not in taken.by_email:
+        supporter.email = person.email
+    if person.phone and not supporter.phone and person.phone not in taken.by_phone:
+        supporter.phone = person.phone
+    if person.is_youth is not None:
+        supporter.is_youth = person.is_youth
+    if supporter.zip_code != before["zip_code"] or places.body_id is not None:
+        supporter.district_id = places.place(supporter.zip_code, supporter.district_id).district_id
+    supporter.fill_search_name()
+    return any(getattr(supporter, name) != value for name, value in before.items())
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    supporter: Supporter
+    created: bool
+    # An existing supporter found for PUBLIC input, left unchanged.
+    held: bool = False
+
+
+def supporter_intake(
+    *,
+    person: PersonInput,
+    trust: Trust,
+    campaign: Campaign | None = None,
+    source: str = "",
+    supporter: Supporter | None = None,
+) -> IntakeResult:
+    """Find or create the supporter for `person` and apply what `trust` allows.
+
+    `supporter`: the person is already known (an admin edit, a confirmed
+    sign-up): no matching. With a campaign: the district is placed within its
+    body, the non-constituent tag follows, and the supporter joins the base.
+
+    Side effects: locks the matched row, INSERT/UPDATE of the supporter, tag
+    changes, a Membership row. PUBLIC input for a known email changes nothing
+    (`held`). Raises ValidationError on invalid input."""
+    person = person.normalised()
+    if supporter is None:
+        if trust == Trust.PUBLIC:
+            # A public form is matched by its email alone: typing someone's
+            # phone must not reach their record.
+            supporter = supporter_match(email=person.email, lock=True) if person.email else None
+        else:
+            supporter = supporter_match(email=person.email, phone=person.phone, lock=True)
+        if supporter is not None and trust == Trust.PUBLIC:
+            return IntakeResult(supporter, created=False, held=True)
+    taken = identities_load(
+        emails=[person.email] if person.email else [], phones=[person.phone] if person.phone else []
+    )
+    places = place_map(
+        body_id=campaign.decision_body_id if campaign else None, zips=[person.zip_code]
+    )
+    created = supporter is None
+    if created:
+        supporter = supporter_build(person=person, places=places, taken=taken)
+        if not supporter.email and not supporter.phone:
+            raise ValidationError(
+                {"phone": _("This phone number belongs to another supporter; give an email.")}
+            )
+        changed = True
+    else:
+        # What the supporter holds themselves is not "taken" from them.
+        taken = IdentityIndex(
+            {k: v for k, v in taken.by_email.items() if v.pk != supporter.pk},
+            {k: v for k, v in taken.by_phone.items() if v.pk != supporter.pk},
+        )
+        changed = supporter_apply(
+            supporter=supporter, person=person, trust=trust, places=places, taken=taken
+        )
+    if changed:
+        supporter.full_clean(
+            validate_unique=False, validate_constraints=False, exclude=["district"]
+        )
+        supporter.save()
+    if campaign is not None:
+        covered = places.place(supporter.zip_code, supporter.district_id).covered
+        if covered is not None:
+            supporter_tag_non_constituent(supporter=supporter, covered=covered)
+        membership_record(supporter=supporter, campaign=campaign, source=source or str(trust))
+    return IntakeResult(supporter, created=created)
+
+
+def supporter_tag_non_constituent(*, supporter: Supporter, covered: bool) -> None:
+    """Tag a supporter no district of the body covers; drop the tag of one who
+    moved into the body's area. One statement each way."""
+    through = Supporter.tags.through
+    if not covered:
+        tag = Tag.objects.get_or_create(name=NON_CONSTITUENT_TAG)[0]
+        through.objects.bulk_create(
+            [through(supporter_id=supporter.pk, tag_id=tag.pk)], ignore_conflicts=True
+        )
+    else:
+        through.objects.filter(supporter_id=supporter.pk, tag__name=NON_CONSTITUENT_TAG).delete()
+
+
+# ---------------------------------------------------------------------------
+# Consent
+# ---------------------------------------------------------------------------
+
+
+def consent_record(
+    *,
+    supporter: Supporter,
+    channel: str,
+    source: str,
+    campaign: Campaign | None = None,
+    wording: str = "",
+    lift_unsubscribe: bool = False,
+    now: dt.datetime | None = None,
+) -> ConsentEvent | None:
+    """Record an opt-in on one channel (the ledger row and the supporter's
+    current state). An unsubscribed supporter stays unsubscribed unless
+    `lift_unsubscribe` (the person themselves, or a coordinator recording
+    their explicit request): then None is returned and nothing changes.
+
+    Side effects: UPDATE of the supporter, one ConsentEvent. Raises
+    ValidationError when the channel's address is missing."""
+    now = now or timezone.now()
+    if supporter.unsubscribed_at is not None and not lift_unsubscribe:
+        return None
+    if channel == Channel.EMAIL:
+        if not supporter.email:
+            raise ValidationError(_("Email consent needs an email address."))
+        supporter.email_consent_at, supporter.email_consent_source = now, source
+    elif channel == Channel.SMS:
+        if not supporter.phone:
+            raise ValidationError(_("SMS consent needs a phone number."))
+        supporter.sms_consent_at, supporter.sms_consent_source = now, source
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    supporter.unsubscribed_at = None
+    supporter.save(
+        update_fields=[
+            "email_consent_at",
+            "email_consent_source",
+            "sms_consent_at",
+            "sms_consent_source",
+            "unsubscribed_at",
+            "updated_at",
+        ]
+    )
+    return ConsentEvent.objects.create(
+        supporter=supporter,
+        channel=channel,
+        kind=ConsentEvent.Kind.GRANTED,
+        source=source,
+        campaign=campaign,
+        wording=wording,
+        occurred_at=now,
+    )
+
+
+def consent_withdraw(*, supporter: Supporter, channel: str, source: str) -> ConsentEvent:
+    """Withdraw consent on one channel (an SMS STOP, a "do not call", the
+    admin's untick). Side effects: UPDATE, a ConsentEvent, that channel's
+    pending messages suppressed."""
+    if channel == Channel.EMAIL:
+        supporter.email_consent_at, supporter.email_consent_source = None, ""
+    elif channel == Channel.SMS:
+        supporter.sms_consent_at, supporter.sms_consent_source = None, ""
+    else:
+        raise ValueError(f"unknown channel {channel!r}")
+    supporter.save(
+        update_fields=[
+            "email_consent_at",
+            "email_consent_source",
+            "sms_consent_at",
+            "sms_consent_source",
+            "updated_at",
+        ]
+    )
+    messages_suppress_pending(
+        supporter=supporter, channel=channel, reason=f"consent withdrawn ({source})"
+    )
+    return ConsentEvent.objects.create(
+        supporter=supporter,
+        channel=channel,
+        kind=ConsentEvent.Kind.WITHDRAWN,
+        source=source,
+        occurred_at=timezone.now(),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Campaign membership (the base)
+# ---------------------------------------------------------------------------
+
+
+def memberships_record(
+    *, pairs: Iterable[tuple[int, int]], source: str, at: dt.datetime | None = None
+) -> None:
+    """(campaign id, supporter id) pairs join those bases; a supporter already
+    in a base keeps their first joining. Side effects: INSERTs (conflicts skipped)."""
+    at = at or timezone.now()
+    rows = [
+        Membership(campaign_id=campaign_id, supporter_id=supporter_id, source=source, joined_at=at)
+        for campaign_id, supporter_id in dict.fromkeys(pairs)
+    ]
+    if rows:
+        Membership.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
+
+
+def membership_record(
+    *, supporter: Supporter, campaign: Campaign, source: str, at: dt.datetime | None = None
+) -> None:
+    memberships_record(pairs=[(campaign.pk, supporter.pk)], source=source, at=at)
+
+
+# ---------------------------------------------------------------------------
+# Actions
+# ---------------------------------------------------------------------------
+
+# "Use the supporter's own member", as opposed to an explicit None (no target).
+OWN_MEMBER = "own-member"
+
+
+def hearing_due_date(*, kind: str, hearing: Hearing) -> dt.date:
+    """A hearing pledge is due on the hearing's day; written testimony by its deadline."""
+    due = hearing.starts_at
+    if kind == ActionKind.WRITTEN_TESTIMONY and hearing.testimony_deadline:
+        due = hearing.testimony_deadline
+    return timezone.localtime(due).date()
+
+
+def action_check(
+    *, campaign: Campaign, kind: str, status: str, hearing: Hearing | None, completed_at=None
+) -> None:
+    """The rules an action must meet whatever path it comes by.
+    Raises ValidationError (keyed by field) when it cannot be."""
+    if kind not in ActionKind.values:
+        raise ValidationError({"kind": _("Unknown action kind.")})
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    if kind not in HEARING_KINDS:
+        return
+    if hearing is None:
+        raise ValidationError(
+            {"hearing": _("Choose the hearing: testimony and attendance are for one hearing.")}
+        )
+    if hearing.campaign_id != campaign.pk:
+        raise ValidationError({"hearing": _("The hearing belongs to another campaign.")})
+    now = timezone.now()
+    if status == ActionStatus.PLEDGED and (hearing.is_cancelled or hearing.starts_at <= now):
+        raise ValidationError(
+            {"hearing": _("A pledge can only be for an upcoming hearing that is not cancelled.")}
+        )
+    if (
+        status == ActionStatus.COMPLETED
+        and kind != ActionKind.WRITTEN_TESTIMONY
+        and hearing.starts_at > (completed_at or now)
+    ):
+        raise ValidationError(
+            {"hearing": _("Nobody has testified at or attended a hearing that has not started.")}
+        )
+
+
+def action_build(
+    *,
+    supporter: Supporter,
+    campaign: Campaign,
+    kind: str,
+    status: str,
+    source: str,
+    by=None,
+    target=OWN_MEMBER,
+    hearing: Hearing | None = None,
+    note: str = "",
+    completed_at: dt.datetime | None = None,
+    due_date: dt.date | None = None,
+    idempotency_key: str | None = None,
+    seats: Mapping[int, int] | None = None,
+) -> Action:
+    """A checked, unsaved action. `seats` (district -> member id) answers the
+    default target without a query."""
+    action_check(
+        campaign=campaign, kind=kind, status=status, hearing=hearing, completed_at=completed_at
+    )
+    if target == OWN_MEMBER:
+        target_id = None
+        if kind in CONTACT_KINDS:
+            if seats is None:
+                seats = seat_holders(campaign.decision_body_id)
+            target_id = seats.get(supporter.district_id)
+    else:
+        target_id = target.pk if target is not None else None
+    completed = status == ActionStatus.COMPLETED
+    if due_date is None and status == ActionStatus.PLEDGED and hearing is not None:
+        due_date = hearing_due_date(kind=kind, hearing=hearing)
+    action = Action(
+        supporter=supporter,
+        campaign=campaign,
+        kind=kind,
+        status=status,
+        target_id=target_id,
+        hearing=hearing if kind in HEARING_KINDS else None,
+        outcome_note=note,
+        source=source,
+        logged_by=by,
+        due_date=due_date,
+        idempotency_key=idempotency_key,
+        completed_at=(completed_at or timezone.now()) if completed else None,
+    )
+    if target not in (OWN_MEMBER, None) and target.body_id != campaign.decision_body_id:
+        raise ValidationError({"target": _("The target does not sit on the campaign's body.")})
+    action.clean_fields(exclude=["supporter", "campaign", "target", "hearing", "logged_by"])
+    return action
+
+
+def _open_pledge(*, supporter: Supporter, campaign: Campaign, kind: str) -> Action | None:
+    # No ORDER BY: PostgreSQL reads the one-open-pledge index.
+    return (
+        Action.objects.filter(
+            supporter=supporter, campaign=campaign, kind=kind, status=ActionStatus.PLEDGED
+        )
+        .order_by()
+        .first()
+    )
+
+
+def action_record(
+    *,
+    supporter: Supporter,
+    campaign: Campaign,
+    kind: str,
+    status: str,
+    source: str,
+    by=None,
+    target=OWN_MEMBER,
+    hearing: Hearing | None = None,
+    note: str = "",
+    completed_at: dt.datetime | None = None,
+    due_date: dt.date | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Action, bool]:
+    """Record a pledge or a completed action (rules in the module docstring).
+    Returns (action, created): the same idempotency key, or a second open
+    pledge of the same kind, returns the existing action.
+
+    Side effects: one INSERT (or none) under a savepoint, the campaign
+    membership, the pledge's follow-up or hearing reminders (outbox rows)."""
+    if idempotency_key:
+        existing = Action.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    if status == ActionStatus.PLEDGED:
+        existing = _open_pledge(supporter=supporter, campaign=campaign, kind=kind)
+        if existing:
+            return existing, False
+    action = action_build(
+        supporter=supporter,
+        campaign=campaign,
+        kind=kind,
+        status=status,
+        source=source,
+        by=by,
+        target=target,
+        hearing=hearing,
+        note=note,
+        completed_at=completed_at,
+        due_date=due_date,
+        idempotency_key=idempotency_key,
+    )
+    try:
+        with transaction.atomic():
+            action.save()
+    except IntegrityError:
+        # A twin submitted at the same moment won the unique index.
+        if idempotency_key:
+            return Action.objects.get(idempotency_key=idempotency_key), False
+        if status == ActionStatus.PLEDGED:
+            return _open_pledge(supporter=supporter, campaign=campaign, kind=kind), False
+        raise
+    membership_record(supporter=supporter, campaign=campaign, source=source)
+    reminders_on_pledge(action=action)
+    return action, True
+
+
+def actions_record_many(*, actions: list[Action]) -> list[Action]:
+    """Save actions built by `action_build` (the bulk paths: bulk log,
+    imports) in a few statements, with their memberships and reminders.
+    The caller has dropped duplicates (open pledges, known idempotency keys).
+
+    Side effects: INSERTs actions and memberships, outbox rows for pledges."""
+    saved = Action.objects.bulk_create(actions, batch_size=CHUNK)
+    by_source: dict[str, list[tuple[int, int]]] = {}
+    for action in saved:
+        by_source.setdefault(action.source, []).append((action.campaign_id, action.supporter_id))
+    for source, pairs in by_source.items():
+        memberships_record(pairs=pairs, source=source)
+    for action in saved:
+        if action.status == ActionStatus.PLEDGED:
+            reminders_on_pledge(action=action)
+    return saved
+
+
+def open_pledges(*, campaign: Campaign, kind: str, supporter_ids: Iterable[int]) -> set[int]:
+    """Which of these supporters already have an open pledge of this kind."""
+    found: set[int] = set()
+    for chunk in chunks(set(supporter_ids)):
+        found.update(
+            Action.objects.filter(
+                campaign=campaign, kind=kind, status=ActionStatus.PLEDGED, supporter_id__in=chunk
+            )
+            .order_by()
+            .values_list("supporter_id", flat=True)
+        )
+    return found
+
+
+def known_idempotency_keys(keys: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunks(set(keys)):
+        found.update(
+            Action.objects.filter(idempotency_key__in=chunk)
+            .order_by()
+            .values_list("idempotency_key", flat=True)
+        )
+    return found
