@@ -62,6 +62,17 @@ class QuickLogForm(forms.Form):
     target = forms.ModelChoiceField(
         queryset=CouncilMember.objects.none(), required=False, label=_("Target member")
     )
+    # Unticked by default: "Save and next" then gives the next person their
+    # own commissioner. Carrying a target silently credited a whole phone
+    # bank to one office.
+    keep_target = forms.BooleanField(
+        required=False,
+        label=_("Keep calling into the chosen member's office for the next person"),
+        help_text=_(
+            "Keeps the member chosen above when you save. Unticked, the next person's "
+            "target is their own commissioner."
+        ),
+    )
     status = forms.ChoiceField(
         choices=[
             (ActionStatus.COMPLETED, _("Done")),
@@ -79,11 +90,17 @@ class QuickLogForm(forms.Form):
     # One token per rendered form: a double click or a resubmitted POST logs once.
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, campaign: Campaign, **kwargs):
+    def __init__(
+        self, *args, campaign: Campaign, shown_target: CouncilMember | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = CouncilMember.objects.active().filter(
             body_id=campaign.decision_body_id
         )
+        if shown_target is not None:
+            self.fields["keep_target"].label = _(
+                "Keep calling into %(member)s's office for the next person"
+            ) % {"member": shown_target}
         self.fields["hearing"].queryset = campaign.hearings.scheduled()
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)

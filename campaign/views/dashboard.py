@@ -231,15 +231,64 @@ def _search_payload(supporter: Supporter, campaign: Campaign, keep: dict) -> dic
 
 
 def _keep_params(request) -> dict:
-    """What "Save and next" carries to the next entry: the kind and target."""
+    """What "Save and next" carries to the next entry: the kind, and a target
+    only when the coordinator ticked "Keep calling into ...'s office". A bare
+    `target` is not carried: it credited whole phone banks to one office."""
     keep = {}
     kind = request.GET.get("kind", "")
     if kind in ActionKind.values:
         keep["kind"] = kind
-    target = request.GET.get("target", "")
+    target = request.GET.get("keep_target", "")
     if target.isdigit():
-        keep["target"] = target
+        keep["keep_target"] = target
     return keep
+
+
+def _kept_member(keep: dict, campaign: Campaign) -> CouncilMember | None:
+    """The member carried from the last call, if still an active member of
+    the campaign's body. An unusable one is dropped from `keep`, so it is not
+    carried any further."""
+    if "keep_target" not in keep:
+        return None
+    member = (
+        CouncilMember.objects.active()
+        .filter(body_id=campaign.decision_body_id, pk=int(keep["keep_target"]))
+        .select_related("district")
+        .first()
+    )
+    if member is None:
+        del keep["keep_target"]
+    return member
+
+
+def _target_note(supporter: Supporter, own: CouncilMember | None, kept: CouncilMember | None):
+    """What the screen says about whose office the call is credited to:
+    (sentence, whether it needs the coordinator's attention)."""
+    if kept is not None and own is not None and kept.pk == own.pk:
+        return _(
+            "Target kept from the last call: %(member)s (%(district)s), who is also "
+            "this supporter's own commissioner."
+        ) % {"member": kept, "district": supporter.district}, False
+    if kept is not None and own is not None:
+        return _(
+            "Target kept from the last call: %(member)s — not this supporter's own "
+            "commissioner (theirs is %(own)s, %(district)s)."
+        ) % {"member": kept, "own": own, "district": supporter.district}, True
+    if kept is not None:
+        return _(
+            "Target kept from the last call: %(member)s — not this supporter's own "
+            "commissioner (their district is not known)."
+        ) % {"member": kept}, True
+    if own is not None:
+        return _("Target: %(member)s (%(district)s, their own commissioner)") % {
+            "member": own,
+            "district": supporter.district,
+        }, False
+    if supporter.district_id is not None:
+        return _(
+            "Target: nobody active holds the %(district)s seat: choose a member or leave empty."
+        ) % {"district": supporter.district}, True
+    return _("Target: no district known: choose a member or leave empty."), True
 
 
 @dashboard_access(PERSONAL_DATA_PERMISSION)
@@ -256,6 +305,7 @@ def search(request, slug):
 def quick_log(request, slug):
     campaign = _campaign(slug)
     keep = _keep_params(request)
+    kept = _kept_member(keep, campaign)
     query = request.GET.get("q", "").strip()
     supporter = None
     supporter_id = request.GET.get("supporter", "")
@@ -290,7 +340,7 @@ def quick_log(request, slug):
     elif request.method == "POST":
         supporter_id = request.POST.get("supporter", "")
         supporter = (
-            Supporter.objects.filter(pk=int(supporter_id)).first()
+            Supporter.objects.select_related("district").filter(pk=int(supporter_id)).first()
             if supporter_id.isdigit()
             else None
         )
@@ -327,19 +377,30 @@ def quick_log(request, slug):
                 next_params = {}
                 if "save_next" in request.POST:
                     next_params["kind"] = data["kind"]
-                    if data["target"]:
-                        next_params["target"] = data["target"].pk
+                    if data["keep_target"] and data["target"]:
+                        next_params["keep_target"] = data["target"].pk
+                        messages.info(
+                            request,
+                            _("%(member)s stays the target for the next person.")
+                            % {"member": data["target"]},
+                        )
                 url = reverse("dashboard:log", args=[campaign.slug])
                 return redirect(f"{url}?{urlencode(next_params)}" if next_params else url)
 
-    if supporter is not None and log_form is None:
-        initial = {"kind": keep.get("kind", ActionKind.CALL)}
-        if "target" in keep:
-            initial["target"] = keep["target"]
-        else:
-            default_target = target_for_supporter(supporter=supporter, campaign=campaign)
-            initial["target"] = default_target.pk if default_target else None
-        log_form = QuickLogForm(campaign=campaign, initial=initial)
+    target_note = None
+    if supporter is not None:
+        # The supporter's own commissioner is the default, named on the screen;
+        # a target kept from the last call is preselected only when ticked for.
+        own = target_for_supporter(supporter=supporter, campaign=campaign)
+        target_note = _target_note(supporter, own, kept)
+        shown = kept or own
+        if log_form is None:
+            initial = {
+                "kind": keep.get("kind", ActionKind.CALL),
+                "target": shown.pk if shown else None,
+            }
+            log_form = QuickLogForm(campaign=campaign, initial=initial, shown_target=shown)
+        log_form.fields["target"].widget.attrs["aria-describedby"] = "target-note"
 
     results = selectors.supporters_search(query) if query and supporter is None else []
     context = {
@@ -348,9 +409,12 @@ def quick_log(request, slug):
         "results": [_search_payload(s, campaign, keep) for s in results],
         "supporter": supporter,
         "log_form": log_form,
+        "target_note": target_note,
+        "kept": kept,
         "new_form": new_form,
         "keep_query": urlencode(keep),
         "keep": keep,
+        "stop_keeping_query": urlencode({k: v for k, v in keep.items() if k != "keep_target"}),
     }
     return render(request, "dashboard/log.html", context)
 

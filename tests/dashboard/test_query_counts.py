@@ -94,3 +94,26 @@ def test_the_query_count_does_not_grow_with_the_data(client, coordinator, pine_c
     # 55 more supporters and actions on top: 60 of each.
     large = _counts(client, coordinator, pine_county, 55, start=1000)
     assert small == large
+
+
+# The quick log for one supporter: their own commissioner is looked up and
+# named (one query), a target kept from the last call is one more.
+LOG_PAGE_BUDGET = 9
+LOG_PAGE_KEPT_TARGET_BUDGET = 10
+
+
+def _log_page_counts(client, pine_county) -> tuple[int, int]:
+    supporter = factories.SupporterFactory(district=pine_county["districts"][1])
+    kept = pine_county["members"][0]
+    url = f"/dashboard/{SLUG}/log/?kind=call&supporter={supporter.pk}"
+    return _count(client, url), _count(client, f"{url}&keep_target={kept.pk}")
+
+
+def test_the_quick_log_page_for_a_supporter_is_pinned(client, coordinator, pine_county):
+    client.force_login(coordinator)
+    _populate(pine_county, 5)
+    small = _log_page_counts(client, pine_county)
+    _populate(pine_county, 55, start=1000)
+    large = _log_page_counts(client, pine_county)
+
+    assert small == large == (LOG_PAGE_BUDGET, LOG_PAGE_KEPT_TARGET_BUDGET)

@@ -46,7 +46,7 @@ def test_the_target_defaults_to_the_supporters_own_member(client, coordinator, s
     assert response.context["log_form"].initial["target"] == seeded["members"][1].pk
 
 
-def test_save_and_next_logs_and_keeps_kind_and_target(client, coordinator, seeded):
+def test_save_and_next_logs_and_keeps_the_kind_not_the_target(client, coordinator, seeded):
     client.force_login(coordinator)
     s4 = seeded["supporters"][3]
     m1 = seeded["members"][0]
@@ -64,15 +64,15 @@ def test_save_and_next_logs_and_keeps_kind_and_target(client, coordinator, seede
         },
     )
     assert response.status_code == 302
-    assert response["Location"] == f"{URL}?kind=call&target={m1.pk}"
+    assert response["Location"] == f"{URL}?kind=call"
     action = Action.objects.get(supporter=s4, kind=ActionKind.CALL, target=m1)
     assert action.status == ActionStatus.COMPLETED and action.logged_by == coordinator
-    # The next person's form starts with the same kind and target.
-    s2 = seeded["supporters"][1]
-    form = client.get(URL, {"supporter": s2.pk, "kind": "call", "target": m1.pk}).context[
-        "log_form"
-    ]
-    assert form.initial["kind"] == "call" and str(form.initial["target"]) == str(m1.pk)
+    # The next person's form starts with the same kind and their own member
+    # (the "keep the target" box was not ticked).
+    s3 = seeded["supporters"][2]
+    form = client.get(URL, {"supporter": s3.pk, "kind": "call"}).context["log_form"]
+    assert form.initial["kind"] == "call"
+    assert str(form.initial["target"]) == str(seeded["members"][1].pk)
 
 
 def test_a_double_submit_logs_once(client, coordinator, seeded):
