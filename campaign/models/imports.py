@@ -15,6 +15,19 @@ class ImportJob(TimeStampedModel):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(_("what is imported"), max_length=30, default="supporters")
+    # The campaign whose base the imported people join (none: no campaign).
+    campaign = models.ForeignKey(
+        "campaign.Campaign",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+        verbose_name=_("campaign"),
+    )
+    # Channels ("email", "sms") the file attests the people agreed to, and
+    # where that agreement was given (recorded as the consent's source).
+    attested_consents = models.JSONField(_("consents the file attests"), default=list, blank=True)
+    consent_note = models.CharField(_("where they agreed"), max_length=200, blank=True)
     file = models.FileField(_("file"), upload_to="imports/")
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(_("rows in file"), default=0)
