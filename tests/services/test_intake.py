@@ -1,0 +1,355 @@
+"""The intake core's rules, one test per rule, named after it.
+
+Pine County (tests/conftest.py): districts 1-3 on the board; 55063 spans
+districts 1 and 2, 55007 is district 1, 55072 district 3; one member each."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from campaign.models import (
+    ActionKind,
+    ActionSource,
+    ActionStatus,
+    Channel,
+    ConsentEvent,
+    Membership,
+    Message,
+    MessageKind,
+    Supporter,
+)
+from campaign.services.intake import (
+    NON_CONSTITUENT_TAG,
+    PersonInput,
+    Trust,
+    action_record,
+    consent_record,
+    identities_load,
+    place_map,
+    seat_holders,
+    supporter_intake,
+    supporter_match,
+)
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def county(pine_county):
+    return pine_county
+
+
+def _person(**fields):
+    defaults = {"first_name": "Ana", "last_name": "Ruiz", "email": "ana@example.org"}
+    return PersonInput(**{**defaults, **fields})
+
+
+# ---------------------------------------------------------------------------
+# Identity
+# ---------------------------------------------------------------------------
+
+
+def test_a_person_is_their_email_first_then_their_phone(county):
+    by_email = factories.SupporterFactory(email="ana@example.org", phone=None)
+    by_phone = factories.SupporterFactory(email="other@example.org", phone="+16125550199")
+    # The email wins over a phone held by someone else.
+    assert supporter_match(email="ANA@example.org ", phone="612-555-0199") == by_email
+    assert supporter_match(email="new@example.org", phone="(612) 555-0199") == by_phone
+    assert supporter_match(email="new@example.org", phone=None) is None
+
+
+def test_the_batch_matcher_answers_like_the_single_one(county):
+    ana = factories.SupporterFactory(email="ana@example.org", phone="+16125550101")
+    ben = factories.SupporterFactory(email="ben@example.org", phone="+16125550102")
+    index = identities_load(
+        emails=["ana@example.org", "nobody@example.org"], phones=["+16125550102"]
+    )
+    cases = [
+        ("ana@example.org", "+16125550102"),
+        ("nobody@example.org", "+16125550102"),
+        ("nobody@example.org", None),
+    ]
+    assert [index.pick(email=e, phone=p) for e, p in cases] == [ana, ben, None]
+    assert [supporter_match(email=e, phone=p) for e, p in cases] == [ana, ben, None]
+
+
+# ---------------------------------------------------------------------------
+# Place
+# ---------------------------------------------------------------------------
+
+
+def test_a_zip_one_district_covers_places_the_supporter_there(county):
+    places = place_map(body_id=county["body"].pk, zips=["55072"])
+    place = places.place("55072")
+    assert place.district_id == county["districts"][2].pk
+    assert place.covered is True
+    assert places.seat_holder(place.district_id) == county["members"][2].pk
+
+
+def test_a_split_zip_keeps_a_known_district_among_its_districts(county):
+    d1, d2, d3 = county["districts"]
+    places = place_map(body_id=county["body"].pk, zips=["55063"])
+    assert places.place("55063", d2.pk).district_id == d2.pk
+    assert places.place("55063", None).district_id is None
+    assert places.place("55063", d3.pk).district_id is None
+
+
+def test_a_zip_outside_the_body_is_not_covered_and_keeps_another_bodys_district(county):
+    city = factories.DistrictFactory(number=9, zips=["55101"])
+    places = place_map(body_id=county["body"].pk, zips=["55101"])
+    assert places.place("55101").covered is False
+    assert places.place("55101", city.pk).district_id == city.pk
+
+
+def test_the_seat_holder_is_the_first_active_member_by_name(county):
+    d1 = county["districts"][0]
+    county["members"][0].active = False
+    county["members"][0].save()
+    factories.CouncilMemberFactory(body=county["body"], district=d1, name="Zed Zimmer")
+    amy = factories.CouncilMemberFactory(body=county["body"], district=d1, name="Amy Adams")
+    assert seat_holders(county["body"].pk)[d1.pk] == amy.pk
+
+
+# ---------------------------------------------------------------------------
+# Trust: PUBLIC
+# ---------------------------------------------------------------------------
+
+
+def test_public_input_creates_a_new_supporter_placed_in_the_campaigns_body(county):
+    result = supporter_intake(
+        person=_person(zip_code="55072"), trust=Trust.PUBLIC, campaign=county["campaign"]
+    )
+    assert result.created is True
+    supporter = Supporter.objects.get(email="ana@example.org")
+    assert supporter.district == county["districts"][2]
+    assert supporter.search_name == "ana ruiz"
+    assert Membership.objects.filter(campaign=county["campaign"], supporter=supporter).count() == 1
+
+
+def test_public_input_never_changes_a_known_supporter(county):
+    known = factories.SupporterFactory(
+        email="ana@example.org", first_name="Ana", last_name="Ruiz", zip_code="55007", phone=None
+    )
+    before = Supporter.objects.filter(pk=known.pk).values().get()
+    result = supporter_intake(
+        person=_person(first_name="Mallory", zip_code="55072", phone="612-555-0177"),
+        trust=Trust.PUBLIC,
+        campaign=county["campaign"],
+    )
+    assert result.held is True
+    assert Supporter.objects.filter(pk=known.pk).values().get() == before
+    assert not Membership.objects.filter(supporter=known).exists()
+
+
+def test_public_input_is_matched_by_email_alone_and_never_takes_a_held_phone(county):
+    holder = factories.SupporterFactory(email="holder@example.org", phone="+16125550177")
+    result = supporter_intake(
+        person=_person(phone="612-555-0177"), trust=Trust.PUBLIC, campaign=county["campaign"]
+    )
+    assert result.created is True
+    assert result.supporter.pk != holder.pk
+    assert result.supporter.phone is None
+    holder.refresh_from_db()
+    assert holder.email == "holder@example.org"
+
+
+def test_a_supporter_outside_the_body_is_tagged_non_constituent_until_they_move_in(county):
+    result = supporter_intake(
+        person=_person(zip_code="55101"), trust=Trust.PUBLIC, campaign=county["campaign"]
+    )
+    assert list(result.supporter.tags.values_list("name", flat=True)) == [NON_CONSTITUENT_TAG]
+    supporter_intake(
+        person=_person(zip_code="55072"),
+        trust=Trust.STAFF,
+        campaign=county["campaign"],
+        supporter=result.supporter,
+    )
+    assert not result.supporter.tags.exists()
+
+
+# ---------------------------------------------------------------------------
+# Trust: STAFF and OWNER
+# ---------------------------------------------------------------------------
+
+
+def test_staff_input_replaces_given_values_and_never_erases_with_a_blank(county):
+    known = factories.SupporterFactory(
+        email="ana@example.org",
+        first_name="Ana",
+        last_name="Ruiz",
+        zip_code="55007",
+        sector="youth",
+    )
+    supporter_intake(
+        person=PersonInput(first_name="Anita", email="ana@example.org", zip_code="55072"),
+        trust=Trust.STAFF,
+        campaign=county["campaign"],
+    )
+    known.refresh_from_db()
+    assert (known.first_name, known.last_name, known.zip_code, known.sector) == (
+        "Anita",
+        "Ruiz",
+        "55072",
+        "youth",
+    )
+    assert known.district == county["districts"][2]
+    assert known.search_name == "anita ruiz"
+
+
+def test_staff_input_never_takes_a_phone_someone_else_holds(county):
+    factories.SupporterFactory(email="holder@example.org", phone="+16125550177")
+    known = factories.SupporterFactory(email="ana@example.org", phone=None)
+    supporter_intake(
+        person=_person(phone="+16125550177"), trust=Trust.STAFF, campaign=county["campaign"]
+    )
+    known.refresh_from_db()
+    assert known.phone is None
+
+
+def test_an_attested_consent_never_lifts_an_unsubscribe(county):
+    supporter = factories.SupporterFactory(email="ana@example.org", unsubscribed_at=timezone.now())
+    assert consent_record(supporter=supporter, channel=Channel.EMAIL, source="import") is None
+    supporter.refresh_from_db()
+    assert supporter.email_consent_at is None
+    assert supporter.unsubscribed_at is not None
+    assert ConsentEvent.objects.count() == 0
+
+
+def test_the_owners_consent_lifts_their_own_unsubscribe(county):
+    supporter = factories.SupporterFactory(email="ana@example.org", unsubscribed_at=timezone.now())
+    event = consent_record(
+        supporter=supporter,
+        channel=Channel.EMAIL,
+        source="confirmed",
+        campaign=county["campaign"],
+        lift_unsubscribe=True,
+    )
+    supporter.refresh_from_db()
+    assert supporter.unsubscribed_at is None
+    assert supporter.email_consent_at == event.occurred_at
+    assert (event.kind, event.source, event.campaign) == (
+        ConsentEvent.Kind.GRANTED,
+        "confirmed",
+        county["campaign"],
+    )
+
+
+# ---------------------------------------------------------------------------
+# Actions
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def constituent(county):
+    return factories.SupporterFactory(
+        email="ana@example.org", zip_code="55072", district=county["districts"][2]
+    )
+
+
+def test_a_contact_defaults_to_the_supporters_own_member(county, constituent):
+    action, created = action_record(
+        supporter=constituent,
+        campaign=county["campaign"],
+        kind=ActionKind.CALL,
+        status=ActionStatus.COMPLETED,
+        source=ActionSource.PHONE_BANK,
+    )
+    assert created is True
+    assert action.target == county["members"][2]
+
+
+def test_a_logged_action_makes_the_supporter_a_member_of_the_base(county, constituent):
+    action_record(
+        supporter=constituent,
+        campaign=county["campaign"],
+        kind=ActionKind.PETITION,
+        status=ActionStatus.COMPLETED,
+        source=ActionSource.ADMIN,
+    )
+    membership = Membership.objects.get(supporter=constituent)
+    assert (membership.campaign, membership.source) == (county["campaign"], ActionSource.ADMIN)
+
+
+def test_a_second_open_pledge_of_a_kind_returns_the_first(county, constituent):
+    first, _ = action_record(
+        supporter=constituent,
+        campaign=county["campaign"],
+        kind=ActionKind.LETTER,
+        status=ActionStatus.PLEDGED,
+        source=ActionSource.PUBLIC_FORM,
+    )
+    again, created = action_record(
+        supporter=constituent,
+        campaign=county["campaign"],
+        kind=ActionKind.LETTER,
+        status=ActionStatus.PLEDGED,
+        source=ActionSource.PHONE_BANK,
+    )
+    assert (again.pk, created) == (first.pk, False)
+
+
+def test_testimony_and_attendance_need_a_hearing(county, constituent):
+    with pytest.raises(ValidationError) as error:
+        action_record(
+            supporter=constituent,
+            campaign=county["campaign"],
+            kind=ActionKind.ATTEND_HEARING,
+            status=ActionStatus.COMPLETED,
+            source=ActionSource.PHONE_BANK,
+        )
+    assert "hearing" in error.value.message_dict
+
+
+def test_nobody_testified_in_person_at_a_hearing_that_has_not_started(county, constituent):
+    hearing = factories.HearingFactory(campaign=county["campaign"])
+    with pytest.raises(ValidationError):
+        action_record(
+            supporter=constituent,
+            campaign=county["campaign"],
+            kind=ActionKind.TESTIMONY_IN_PERSON,
+            status=ActionStatus.COMPLETED,
+            source=ActionSource.PHONE_BANK,
+            hearing=hearing,
+        )
+
+
+def test_a_pledge_is_for_an_upcoming_hearing_and_due_on_its_day(county, constituent):
+    past = factories.HearingFactory(
+        campaign=county["campaign"], starts_at=timezone.now() - dt.timedelta(days=1)
+    )
+    with pytest.raises(ValidationError):
+        action_record(
+            supporter=constituent,
+            campaign=county["campaign"],
+            kind=ActionKind.ATTEND_HEARING,
+            status=ActionStatus.PLEDGED,
+            source=ActionSource.PHONE_BANK,
+            hearing=past,
+        )
+    hearing = factories.HearingFactory(campaign=county["campaign"])
+    action, _ = action_record(
+        supporter=constituent,
+        campaign=county["campaign"],
+        kind=ActionKind.ATTEND_HEARING,
+        status=ActionStatus.PLEDGED,
+        source=ActionSource.PHONE_BANK,
+        hearing=hearing,
+    )
+    assert action.due_date == timezone.localtime(hearing.starts_at).date()
+
+
+def test_a_new_pledge_gets_its_follow_up_in_the_outbox(county, constituent):
+    constituent.email_consent_at = timezone.now()
+    constituent.save()
+    action, _ = action_record(
+        supporter=constituent,
+        campaign=county["campaign"],
+        kind=ActionKind.LETTER,
+        status=ActionStatus.PLEDGED,
+        source=ActionSource.PHONE_BANK,
+    )
+    rows = list(Message.objects.filter(action=action).values_list("kind", "channel"))
+    assert rows == [(MessageKind.PLEDGE_FOLLOWUP, Channel.EMAIL)]
