@@ -1,28 +1,105 @@
-"""Signed, unguessable links for supporters: the personal action page (/a/)
-and the unsubscribe page (/u/). No login: the link is the credential.
+"""Personal links for supporters: the action page (/a/) and unsubscribe (/u/).
+No login: the link is the credential.
 
-A token is `django.core.signing` output (HMAC with SECRET_KEY and a salt per
-purpose), carrying the supporter id and, for /a/, the campaign. A tampered,
-expired or unknown token resolves to None and the views answer 404. Rotating
-SECRET_KEY (or the salts below) revokes every link at once.
+A token is 32 random bytes (`secrets.token_urlsafe`, 43 URL-safe characters)
+and says nothing: no id, no campaign, no date. Minting a link inserts a
+`SupporterLink` row holding the token's SHA-256 (never the token), what it
+opens (the supporter; for /a/ the campaign and, from the sign-up form, the
+pledges) and when it was made. Reading a token is one query on the unique
+`token_hash`, joined to the supporter. A token that is malformed, unknown, of
+the other purpose, revoked, or older than PUBLIC_TOKEN_MAX_AGE_DAYS resolves to
+None, and the views answer 404.
+
+Revocation rule: `supporter_links_revoke` revokes a supporter's action-page
+links, because those open a page with their name, commissioner, pledges and a
+letter signed with their name. It leaves their unsubscribe links working: an
+unsubscribe link can only take the person off the list, and someone who asks
+for their links to be revoked (a forwarded email, a lost phone) must still be
+able to leave with the link in any email they already hold (CAN-SPAM: at least
+30 days; RFC 8058 one-click from the mail client). At worst a leaked
+unsubscribe link lets a stranger unsubscribe them, which stops messages, the
+safe direction. Unsubscribe links end only by age (and with the supporter's
+row).
+
+Links signed by the previous scheme (`django.core.signing`, carrying the
+supporter id) no longer open action pages. Their unsubscribe links keep
+working until they reach PUBLIC_TOKEN_MAX_AGE_DAYS, for the same reason; that
+fallback (`_legacy_unsubscribe_read`) can go once the last of them expired.
 """
 
+import datetime as dt
+import re
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
-from campaign.models import Campaign, Supporter
+from campaign.models import Campaign, Supporter, SupporterLink, token_digest
 
-_ACTION_SALT = "groundswell.public.action-page"
-_UNSUBSCRIBE_SALT = "groundswell.public.unsubscribe"
+Purpose = SupporterLink.Purpose
+
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+# Links minted inside `links_batch()` wait here for its single INSERT.
+_batch: ContextVar[list[SupporterLink] | None] = ContextVar("supporter_links", default=None)
 
 
-def _max_age() -> int:
+def _cutoff() -> dt.datetime:
     # CAN-SPAM: an unsubscribe link must work for at least 30 days after the
     # email; links are minted at send time, so a year is generous.
-    return settings.PUBLIC_TOKEN_MAX_AGE_DAYS * 24 * 3600
+    return timezone.now() - dt.timedelta(days=settings.PUBLIC_TOKEN_MAX_AGE_DAYS)
+
+
+@contextmanager
+def links_batch() -> Iterator[None]:
+    """Links minted inside this block are inserted with one query when it
+    ends, so rendering a chunk of N messages costs one INSERT, not 2N. A
+    token minted inside must not leave the process (be sent or shown) before
+    the block has ended; nothing is inserted when the block raises. Nested
+    blocks join the outermost one."""
+    if _batch.get() is not None:
+        yield
+        return
+    rows: list[SupporterLink] = []
+    reset = _batch.set(rows)
+    try:
+        yield
+    finally:
+        _batch.reset(reset)
+    if rows:
+        SupporterLink.objects.bulk_create(rows)
+
+
+def _mint(
+    supporter: Supporter,
+    purpose: str,
+    campaign: Campaign | None = None,
+    action_ids: list[int] | None = None,
+) -> str:
+    """A fresh token; only its digest is stored. Side effects: one INSERT
+    (or a row added to the enclosing `links_batch`)."""
+    token = secrets.token_urlsafe(32)
+    row = SupporterLink(
+        supporter=supporter,
+        purpose=purpose,
+        campaign=campaign,
+        action_ids=action_ids,
+        token_hash=token_digest(token),
+    )
+    batch = _batch.get()
+    if batch is None:
+        row.save(force_insert=True)
+    else:
+        batch.append(row)
+    return token
 
 
 def action_token(
@@ -31,26 +108,28 @@ def action_token(
     """`pledges` limits the page to those actions: the link the sign-up form
     redirects to shows only what was pledged in that submission, because
     anyone can type a known supporter's email into the form."""
-    payload = {"s": supporter.pk}
-    if campaign is not None:
-        payload["c"] = campaign.pk
-    if pledges is not None:
-        payload["p"] = sorted(pledges)
-    return signing.dumps(payload, salt=_ACTION_SALT, compress=False)
+    action_ids = sorted(pledges) if pledges is not None else None
+    return _mint(supporter, Purpose.ACTION_PAGE, campaign, action_ids)
 
 
 def unsubscribe_token(supporter: Supporter) -> str:
-    return signing.dumps({"s": supporter.pk}, salt=_UNSUBSCRIBE_SALT, compress=False)
+    return _mint(supporter, Purpose.UNSUBSCRIBE)
 
 
-def _load(token: str, salt: str) -> dict | None:
+def _link_read(token: str, purpose: str) -> SupporterLink | None:
+    """The live link for `token`, with its supporter: one query, served by
+    the unique index on token_hash. Malformed tokens cost no query."""
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        return None
     try:
-        payload = signing.loads(token, salt=salt, max_age=_max_age())
-    except (signing.BadSignature, ValueError, TypeError):
+        return SupporterLink.objects.select_related("supporter").get(
+            token_hash=token_digest(token),
+            purpose=purpose,
+            revoked_at__isnull=True,
+            created_at__gt=_cutoff(),
+        )
+    except SupporterLink.DoesNotExist:
         return None
-    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
-        return None
-    return payload
 
 
 class ActionLink(NamedTuple):
@@ -61,37 +140,46 @@ class ActionLink(NamedTuple):
 
 
 def action_link_read(token: str) -> ActionLink | None:
-    """What a valid /a/ token opens, else None."""
-    payload = _load(token, _ACTION_SALT)
-    if payload is None:
+    """What a live /a/ token opens, else None."""
+    link = _link_read(token, Purpose.ACTION_PAGE)
+    if link is None:
         return None
-    supporter = Supporter.objects.filter(pk=payload["s"]).first()
-    if supporter is None:
-        return None
-    campaign_id = payload.get("c")
-    pledges = payload.get("p")
-    if pledges is not None and not (
-        isinstance(pledges, list) and all(isinstance(pk, int) for pk in pledges)
-    ):
-        return None
+    action_ids = link.action_ids
     return ActionLink(
-        supporter,
-        campaign_id if isinstance(campaign_id, int) else None,
-        frozenset(pledges) if pledges is not None else None,
+        link.supporter,
+        link.campaign_id,
+        frozenset(action_ids) if action_ids is not None else None,
     )
 
 
 def action_token_read(token: str) -> tuple[Supporter, int | None] | None:
-    """(supporter, campaign id or None) for a valid /a/ token, else None."""
+    """(supporter, campaign id or None) for a live /a/ token, else None."""
     link = action_link_read(token)
     return None if link is None else (link.supporter, link.campaign_id)
 
 
-def unsubscribe_token_read(token: str) -> Supporter | None:
-    payload = _load(token, _UNSUBSCRIBE_SALT)
-    if payload is None:
+def _legacy_unsubscribe_read(token: str) -> Supporter | None:
+    """An unsubscribe link signed by the previous scheme, in an email sent
+    before the upgrade: still honoured until PUBLIC_TOKEN_MAX_AGE_DAYS old."""
+    try:
+        payload = signing.loads(
+            token,
+            salt="groundswell.public.unsubscribe",
+            max_age=dt.timedelta(days=settings.PUBLIC_TOKEN_MAX_AGE_DAYS),
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         return None
     return Supporter.objects.filter(pk=payload["s"]).first()
+
+
+def unsubscribe_token_read(token: str) -> Supporter | None:
+    """The supporter a live /u/ token unsubscribes, else None."""
+    if isinstance(token, str) and ":" in token:  # signing's separator, never in new tokens
+        return _legacy_unsubscribe_read(token)
+    link = _link_read(token, Purpose.UNSUBSCRIBE)
+    return None if link is None else link.supporter
 
 
 def action_page_path(
@@ -108,3 +196,21 @@ def action_page_url(supporter: Supporter, campaign: Campaign | None = None) -> s
 def unsubscribe_url(supporter: Supporter) -> str:
     """Absolute link to the one-click unsubscribe page (List-Unsubscribe too)."""
     return settings.SITE_URL + reverse("public:unsubscribe", args=[unsubscribe_token(supporter)])
+
+
+def supporter_action_links_active(*, supporter: Supporter) -> QuerySet[SupporterLink]:
+    """The supporter's action-page links that still open the page (the index
+    on (supporter, revoked_at) serves it)."""
+    return SupporterLink.objects.filter(
+        supporter=supporter,
+        purpose=Purpose.ACTION_PAGE,
+        revoked_at__isnull=True,
+        created_at__gt=_cutoff(),
+    )
+
+
+def supporter_links_revoke(*, supporter: Supporter) -> int:
+    """Revoke every action-page link of `supporter` that still opens the page;
+    returns how many. Unsubscribe links keep working (see the module
+    docstring). Side effects: one UPDATE (revoked_at = now)."""
+    return supporter_action_links_active(supporter=supporter).update(revoked_at=timezone.now())

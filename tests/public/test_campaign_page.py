@@ -15,7 +15,7 @@ from campaign.models import (
     Position,
     Supporter,
 )
-from campaign.tokens import action_page_path
+from campaign.tokens import action_link_read
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -126,8 +126,10 @@ def test_a_valid_signup_redirects_to_the_personal_action_page(
     response = client.post(signup_url, form_data)
     supporter = Supporter.objects.get()
     assert response.status_code == 302
-    pledge_ids = sorted(supporter.actions.values_list("pk", flat=True))
-    assert response["Location"] == action_page_path(supporter, campaign, pledges=pledge_ids)
+    pledge_ids = supporter.actions.values_list("pk", flat=True)
+    token = response["Location"].removeprefix("/a/").removesuffix("/")
+    assert response["Location"] == reverse("public:action_page", args=[token])
+    assert action_link_read(token) == (supporter, campaign.pk, frozenset(pledge_ids))
     assert sorted(supporter.actions.values_list("kind", flat=True)) == ["call", "testify"]
     assert list(ConsentEvent.objects.values_list("channel", flat=True)) == ["email"]
 
