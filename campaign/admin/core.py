@@ -46,6 +46,7 @@ from campaign.services.supporters import (
     supporter_unsubscribe,
     supporter_withdraw_consent,
 )
+from campaign.tokens import supporter_action_links_active, supporter_links_revoke
 
 # ---------------------------------------------------------------------------
 # Import / export
@@ -557,6 +558,7 @@ class SupporterAdmin(ImportExportAdmin):
         "email_bounced_at",
         "created_at",
         "updated_at",
+        "personal_links",
     )
     fieldsets = (
         (None, {"fields": (("first_name", "last_name"), ("email", "phone"))}),
@@ -576,10 +578,10 @@ class SupporterAdmin(ImportExportAdmin):
                 )
             },
         ),
-        (_("Record"), {"fields": (("created_at", "updated_at"),)}),
+        (_("Record"), {"fields": (("created_at", "updated_at"), "personal_links")}),
     )
     inlines = [SupporterActionInline, ConsentEventInline]
-    actions = ["unsubscribe_selected"]
+    actions = ["unsubscribe_selected", "revoke_links_selected"]
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -634,6 +636,22 @@ class SupporterAdmin(ImportExportAdmin):
             ngettext("%d supporter unsubscribed.", "%d supporters unsubscribed.", count) % count,
             messages.SUCCESS,
         )
+
+    @admin.display(description=_("Live personal action-page links"))
+    def personal_links(self, obj):
+        # One COUNT, served by the (supporter, revoked_at) index.
+        return supporter_action_links_active(supporter=obj).count() if obj.pk else "-"
+
+    @admin.action(
+        description=_("Revoke the selected supporters' personal links"), permissions=["change"]
+    )
+    def revoke_links_selected(self, request, queryset):
+        count = sum(supporter_links_revoke(supporter=supporter) for supporter in queryset)
+        revoked = ngettext(
+            "%d personal action-page link revoked.", "%d personal action-page links revoked.", count
+        )
+        kept = _("Unsubscribe links in emails already sent keep working.")
+        self.message_user(request, f"{revoked % count} {kept}", messages.SUCCESS)
 
 
 @admin.register(Action)
