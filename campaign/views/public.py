@@ -1,6 +1,6 @@
 """Public pages: the campaign page with its sign-up form, the personal action
-page, its calendar file, and unsubscribe. No login: /a/ and /u/ links are
-signed tokens (campaign.tokens)."""
+page, its calendar file, and unsubscribe. No login: /a/ and /u/ links carry
+opaque, revocable tokens (campaign.tokens)."""
 
 import datetime as dt
 import zoneinfo
