@@ -19,20 +19,13 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.functional import SimpleLazyObject
 
+from campaign import tokens
+from campaign.errors import MessageError
 from campaign.models import Channel, Language, Message, MessageKind
 from campaign.services.signup import signup_confirm_link
+from campaign.sms import get_backend
 
 _NEWLINES = re.compile(r"[\r\n]+")
-
-
-class MessageError(Exception):
-    """A send failed. Permanent errors are never retried; others are, with a
-    backoff. `bounce` marks a hard bounce of the recipient's address."""
-
-    def __init__(self, message: str, permanent: bool = False, bounce: bool = False):
-        super().__init__(message)
-        self.permanent = permanent
-        self.bounce = bounce
 
 
 def clean_header(value: str) -> str:
@@ -57,8 +50,6 @@ def _dashboard_url() -> str:
 
 def message_context(message: Message, language: str) -> dict:
     """Everything a template may show. Links are minted now, at send time."""
-    from campaign import tokens
-
     supporter, campaign, hearing, action = (
         message.supporter,
         message.campaign,
@@ -225,8 +216,6 @@ class EmailSender:
 
 
 def send_sms(*, to: str, body: str) -> str:
-    from campaign.sms import get_backend
-
     try:
         return get_backend().send(to=to, body=body)
     except MessageError:

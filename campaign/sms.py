@@ -6,7 +6,7 @@
 - locmem: keeps texts in `outbox` (tests).
 
 Every backend's `send(to=, body=)` returns a provider message id or raises
-`campaign.messaging.MessageError` (permanent or not).
+`campaign.errors.MessageError` (permanent or not).
 """
 
 import base64
@@ -22,6 +22,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+
+from campaign.errors import MessageError
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +62,6 @@ class TwilioBackend:
     timeout = 15
 
     def send(self, *, to: str, body: str) -> str:
-        from campaign.messaging import MessageError
-
         url = TWILIO_API.format(sid=urllib.parse.quote(settings.TWILIO_ACCOUNT_SID))
         data = urllib.parse.urlencode({"To": to, "From": settings.TWILIO_FROM, "Body": body})
         credentials = f"{settings.TWILIO_ACCOUNT_SID}:{settings.TWILIO_AUTH_TOKEN}"

@@ -1,10 +1,17 @@
-"""Celery tasks: thin wrappers that take ids and call one service."""
+"""Celery tasks: thin wrappers that take ids and call one service.
+
+Services never import this module: they enqueue by task name (e.g.
+`outbox.MESSAGES_SEND_TASK`), so a task's `name=` is its contract with the
+services, the beat schedule (core/settings.py) and messages already queued.
+"""
 
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as KombuOperationalError
+
+from campaign.services import digest, imports, outbox
 
 # ---------------------------------------------------------------------------
 # Supporter imports (benchmarks/imports issue) -- owned by the imports helper.
@@ -13,11 +20,9 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 # A job is claimed before it runs, so a redelivered task does nothing; a
 # 100,000-row file takes seconds, the limit leaves room for far larger ones.
-@shared_task(name="campaign.import_job_run", time_limit=840, soft_time_limit=780)
+@shared_task(name=imports.IMPORT_JOB_RUN_TASK, time_limit=840, soft_time_limit=780)
 def import_job_run_task(job_id: int) -> None:
-    from campaign.services.imports import import_job_run
-
-    import_job_run(job_id=job_id)
+    imports.import_job_run(job_id=job_id)
 
 
 # ---------------------------------------------------------------------------
@@ -45,15 +50,13 @@ _INFRASTRUCTURE_ERRORS = (DatabaseOperationalError, InterfaceError, KombuOperati
 )
 def messages_dispatch_task() -> None:
     """Beat, every minute: claim due rows and publish their send tasks."""
-    from campaign.services.outbox import messages_dispatch
-
-    messages_dispatch()
+    outbox.messages_dispatch()
 
 
 # Idempotent (a row is sent only while it carries this claim and no attempt
 # has started), so a redelivery after a lost worker is harmless.
 @shared_task(
-    name="campaign.messages_send",
+    name=outbox.MESSAGES_SEND_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
@@ -66,17 +69,13 @@ def messages_dispatch_task() -> None:
     soft_time_limit=settings.MESSAGE_SEND_TIME_LIMIT - 40,
 )
 def messages_send_task(message_ids: list[int], claim: str) -> None:
-    from campaign.services.outbox import messages_send
-
-    messages_send(ids=message_ids, claim=claim)
+    outbox.messages_send(ids=message_ids, claim=claim)
 
 
 @shared_task(name="campaign.digest_queue", acks_late=True, ignore_result=True)
 def digest_queue_task() -> None:
     """Beat, daily: queue the coordinators' digest (sent by the dispatcher)."""
-    from campaign.services.digest import digest_queue
-
-    digest_queue()
+    digest.digest_queue()
 
 
 # ---------------------------------------------------------------------------

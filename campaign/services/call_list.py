@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Campaign, Channel, Supporter, Tag
 from campaign.selectors import DO_NOT_CALL_TAG, WRONG_NUMBER_TAG, reached_tag_name
+from campaign.services.supporters import supporter_withdraw_consent
 
 
 class CallResult:
@@ -42,8 +43,6 @@ def call_result_record(
 
     Side effects: updates supporter.notes, may add a tag; for "do not call"
     withdraws SMS consent (a ConsentEvent, pending SMS suppressed)."""
-    from campaign.services.supporters import supporter_withdraw_consent
-
     if result not in CallResult.LABELS:
         raise ValueError(f"unknown call result {result!r}")
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)

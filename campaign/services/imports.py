@@ -43,6 +43,7 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.services.supporters import supporter_upsert
+from core import celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -493,10 +494,13 @@ def import_job_create(*, file, user=None, kind: str = "supporters") -> ImportJob
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from campaign.tasks import import_job_run_task
+# The task running a job (campaign.tasks.import_job_run_task), enqueued by
+# name: tasks import services, never the reverse.
+IMPORT_JOB_RUN_TASK = "campaign.import_job_run"
 
-    import_job_run_task.delay(job_id)
+
+def _enqueue(job_id: int) -> None:
+    celery_app.send_task(IMPORT_JOB_RUN_TASK, args=(job_id,))
 
 
 def import_jobs_enqueue_queued() -> int:

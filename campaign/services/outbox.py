@@ -35,7 +35,8 @@ from django.db.models import Case, CharField, DateTimeField, F, Q, TextField, Va
 from django.utils import timezone
 
 from campaign import messaging
-from campaign.messaging import EmailSender, MessageError, message_language
+from campaign.errors import MessageError
+from campaign.messaging import EmailSender, message_language
 from campaign.models import ActionStatus, Channel, Message, MessageKind, MessageStatus, Supporter
 from campaign.services.scheduling import (
     HEARING_OFFSETS,
@@ -45,8 +46,13 @@ from campaign.services.scheduling import (
     messages_suppress_pending,
 )
 from campaign.services.timing import coalition_tz, quiet_hours_end
+from core import celery_app
 
 logger = logging.getLogger(__name__)
+
+# The send task (campaign.tasks.messages_send_task), enqueued by name: tasks
+# import services, never the reverse.
+MESSAGES_SEND_TASK = "campaign.messages_send"
 
 # Prefix of `last_error` while a send is under way: if it is still there when
 # anyone looks, the attempt's outcome is unknown.
@@ -93,9 +99,7 @@ def messages_release_stale(*, now: dt.datetime | None = None) -> int:
 
 
 def _publish_send_tasks(ids: list[int], claim: str) -> None:
-    from campaign.tasks import messages_send_task
-
-    messages_send_task.apply_async(args=(ids, claim))
+    celery_app.send_task(MESSAGES_SEND_TASK, args=(ids, claim))
 
 
 def messages_dispatch(
