@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
+    Case,
     Count,
     DateField,
     Exists,
@@ -28,6 +29,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncWeek
 from django.urls import NoReverseMatch, reverse
@@ -54,7 +56,9 @@ from campaign.models import (
     Stance,
     Supporter,
     Tag,
+    fold_text,
     normalize_phone,
+    normalize_zip,
 )
 
 # Supporters with these tags never appear on a call list (see services.call_list).
@@ -65,6 +69,7 @@ IN_DOUBT_AFTER = dt.timedelta(minutes=10)
 OVERDUE_LIST_LIMIT = 25
 CALL_LIST_LIMIT = 200
 SEARCH_LIMIT = 20
+LIKELY_DUPLICATES_LIMIT = 10
 
 
 def reached_tag_name(campaign: Campaign) -> str:
@@ -557,8 +562,26 @@ def outbox(campaign: Campaign, date_range: DateRange = ALL_DATES) -> dict:
 # ---------------------------------------------------------------------------
 
 
+def supporter_name_q(text: str) -> Q | None:
+    """Names matching every word typed, whatever the accents and case: each
+    folded word starts a word of Supporter.search_name ("ramirez" and
+    "Ramírez" find "Lucía Ramírez"; "mirez" does not). None when nothing
+    was typed. The same on SQLite and PostgreSQL: both sides are folded in
+    Python, so the database compares plain lower-case text."""
+    terms = fold_text(text).split()
+    if not terms:
+        return None
+    condition = Q()
+    for term in terms:
+        # The prefix arm can use search_name's index; the second finds later
+        # words ("ramirez" in "lucia ramirez").
+        condition &= Q(search_name__startswith=term) | Q(search_name__contains=f" {term}")
+    return condition
+
+
 def supporters_search(query: str, limit: int = SEARCH_LIMIT) -> list[Supporter]:
-    """Supporters matching a name, an email or a phone number. One query."""
+    """Supporters matching a name (accents and case aside), an email or a
+    phone number. One query."""
     query = (query or "").strip()
     if len(query) < 2:
         return []
@@ -576,15 +599,77 @@ def supporters_search(query: str, limit: int = SEARCH_LIMIT) -> list[Supporter]:
         if phone:
             condition |= Q(phone=phone)
     elif "@" not in query:
-        names = Q()
-        for term in query.split():
-            names &= Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
-        condition |= names
+        names = supporter_name_q(query)
+        if names is not None:
+            condition |= names
     return list(
         Supporter.objects.filter(condition)
         .select_related("district")
         .order_by("last_name", "first_name", "id")[:limit]
     )
+
+
+def supporters_likely_duplicates(
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    email: str | None = None,
+    phone: str | None = None,
+    zip_code: str = "",
+    limit: int = LIKELY_DUPLICATES_LIMIT,
+) -> list[Supporter]:
+    """Supporters who may be the person about to be added: the same email or
+    the same phone (supporter_find's identity rule), the same full name once
+    folded, or the same folded last name, first-name initial and ZIP.
+
+    Each one carries `duplicate_reasons`, a list of "email", "phone", "name",
+    "name_zip"; the email and phone matches come first. At most three
+    queries (one per identity look-up, one for the names)."""
+    # The identity rule lives in one place; the intake core will own it.
+    from campaign.services.supporters import supporter_find
+
+    reasons: dict[int, list[str]] = {}
+    for reason, value in (("email", email), ("phone", phone)):
+        if not value:
+            continue
+        try:
+            match = supporter_find(**{reason: value})
+        except ValidationError:  # a phone that cannot be normalised matches nobody
+            match = None
+        if match is not None:
+            reasons.setdefault(match.pk, []).append(reason)
+    identities = list(reasons)
+
+    full_name = fold_text(f"{first_name} {last_name}")
+    if not identities and not full_name:
+        return []
+    first, last, zip_code = fold_text(first_name), fold_text(last_name), normalize_zip(zip_code)
+    near = bool(first and last and zip_code)
+    condition = Q(pk__in=identities)
+    if full_name:
+        condition |= Q(search_name=full_name)
+    if near:
+        condition |= Q(
+            search_name__startswith=first[0], search_name__endswith=f" {last}", zip_code=zip_code
+        )
+    found = list(
+        Supporter.objects.filter(condition)
+        .select_related("district")
+        .annotate(identity=Case(When(pk__in=identities, then=Value(0)), default=Value(1)))
+        .order_by("identity", "last_name", "first_name", "id")[:limit]
+    )
+    for supporter in found:
+        supporter.duplicate_reasons = reasons.get(supporter.pk, [])
+        if full_name and supporter.search_name == full_name:
+            supporter.duplicate_reasons.append("name")
+        elif (
+            near
+            and supporter.zip_code == zip_code
+            and supporter.search_name.startswith(first[0])
+            and supporter.search_name.endswith(f" {last}")
+        ):
+            supporter.duplicate_reasons.append("name_zip")
+    return found
 
 
 def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Supporter], int]:

@@ -38,6 +38,7 @@ from campaign.models import (
     normalize_phone,
 )
 from campaign.resources import ActionResource, CouncilMemberResource, SupporterResource
+from campaign.selectors import supporter_name_q
 from campaign.services.actions import action_cancel, action_complete, action_log
 from campaign.services.hearings import hearing_save
 from campaign.services.stances import stance_record
@@ -590,6 +591,10 @@ class SupporterAdmin(ImportExportAdmin):
             # served by its index; "%term%" over five columns reads every row.
             return queryset.filter(email__startswith=term.lower()), False
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Names as the quick log finds them: "ramirez" finds "Lucía Ramírez".
+        names = supporter_name_q(search_term)
+        if names is not None:
+            results = results | queryset.filter(names)
         # Phones are stored as +16125550123: "(612) 555-0123" finds them too.
         try:
             phone = normalize_phone(search_term) if search_term else None

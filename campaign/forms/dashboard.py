@@ -116,6 +116,9 @@ class NewSupporterForm(forms.Form):
     sector = forms.ChoiceField(
         choices=[("", "—"), *Sector.choices], label=_("Sector"), required=False
     )
+    # Set when the coordinator was shown likely duplicates of these details
+    # and chose to add a new person anyway (see the quick_log view).
+    confirm = forms.CharField(required=False, widget=forms.HiddenInput, max_length=64)
 
     def clean_phone(self):
         # Normalised here so a bad number is reported next to its field.

@@ -1,6 +1,7 @@
 """Coordinator dashboard. Views check access, read through selectors, write
 through services and redirect; the numbers come from campaign.selectors."""
 
+import hashlib
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -30,6 +31,9 @@ from campaign.models import (
     District,
     MemberVote,
     Supporter,
+    fold_text,
+    normalize_email,
+    normalize_zip,
 )
 from campaign.roles import DASHBOARD_PERMISSION, PERSONAL_DATA_PERMISSION, can_see_personal_data
 from campaign.services.actions import action_log, target_for_supporter
@@ -291,6 +295,48 @@ def _target_note(supporter: Supporter, own: CouncilMember | None, kept: CouncilM
     return _("Target: no district known: choose a member or leave empty."), True
 
 
+def _person_fingerprint(person: dict) -> str:
+    """Names the details a likely-duplicates warning was shown for, so "Add
+    as a new person anyway" adds those details and not edited ones."""
+    parts = (
+        fold_text(f"{person['first_name']} {person['last_name']}"),
+        normalize_email(person["email"]) or "",
+        person["phone"] or "",
+        normalize_zip(person["zip_code"]),
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _mask_email(email: str | None) -> str:
+    if not email:
+        return ""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def _mask_phone(phone: str | None) -> str:
+    return f"•••-•••-{phone[-4:]}" if phone else ""
+
+
+def _duplicate_payload(supporter: Supporter, campaign: Campaign, keep: dict) -> dict:
+    labels = {
+        "email": _("same email"),
+        "phone": _("same phone"),
+        "name": _("same name"),
+        "name_zip": _("same last name, first initial and ZIP"),
+    }
+    query = urlencode({**keep, "supporter": supporter.pk})
+    return {
+        "name": supporter.full_name,
+        "district": str(supporter.district) if supporter.district_id else "",
+        "contact": " · ".join(
+            part for part in (_mask_email(supporter.email), _mask_phone(supporter.phone)) if part
+        ),
+        "reasons": ", ".join(str(labels[reason]) for reason in supporter.duplicate_reasons),
+        "url": f"{reverse('dashboard:log', args=[campaign.slug])}?{query}",
+    }
+
+
 @dashboard_access(PERSONAL_DATA_PERMISSION)
 @require_GET
 def search(request, slug):
@@ -316,12 +362,30 @@ def quick_log(request, slug):
     new_form = NewSupporterForm(prefix="new")
     log_form = None
 
+    duplicates = []
     if request.method == "POST" and request.POST.get("form") == "new":
         new_form = NewSupporterForm(request.POST, prefix="new")
         if new_form.is_valid():
+            person = {k: v for k, v in new_form.cleaned_data.items() if k != "confirm"}
+            checked = _person_fingerprint(person)
+            if new_form.cleaned_data["confirm"] != checked:
+                duplicates = selectors.supporters_likely_duplicates(
+                    first_name=person["first_name"],
+                    last_name=person["last_name"],
+                    email=person["email"],
+                    phone=person["phone"],
+                    zip_code=person["zip_code"],
+                )
+        if duplicates:
+            # Shown again with the confirmation set: submitting these same
+            # details adds them; changed details are checked again.
+            data = request.POST.copy()
+            data["new-confirm"] = checked
+            new_form = NewSupporterForm(data, prefix="new")
+        elif new_form.is_valid():
             try:
                 with transaction.atomic():
-                    upserted = supporter_upsert(**new_form.cleaned_data)
+                    upserted = supporter_upsert(**person)
             except ValidationError as error:
                 errors = (
                     error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
@@ -412,6 +476,10 @@ def quick_log(request, slug):
         "target_note": target_note,
         "kept": kept,
         "new_form": new_form,
+        "duplicates": [_duplicate_payload(s, campaign, keep) for s in duplicates],
+        "duplicate_identity": any(
+            reason in ("email", "phone") for s in duplicates for reason in s.duplicate_reasons
+        ),
         "keep_query": urlencode(keep),
         "keep": keep,
         "stop_keeping_query": urlencode({k: v for k, v in keep.items() if k != "keep_target"}),
