@@ -281,9 +281,14 @@ def signup_confirm(*, campaign: Campaign, token: str) -> SignupResult | None:
         pending.confirmed_at = timezone.now()
         pending.save(update_fields=["confirmed_at"])
         request = SignupRequest.from_payload(campaign, pending.payload)
-        hearing_gone = request.hearing is None or request.hearing.starts_at <= timezone.now()
+        hearing_gone = (
+            request.hearing is None
+            or request.hearing.is_cancelled
+            or request.hearing.starts_at <= timezone.now()
+        )
         if hearing_gone:
-            # The hearing passed (or went) while the email waited.
+            # The hearing passed, went or was cancelled while the email
+            # waited (action_check would refuse the pledge).
             request = SignupRequest(
                 **{
                     **request.__dict__,
