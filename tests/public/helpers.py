@@ -45,7 +45,9 @@ def signup_request(campaign, *, hearing=None, **overrides) -> SignupRequest:
     for name, value in overrides.items():
         (person if name in person else options)[name] = value
     options["asks"] = tuple(options["asks"])
-    return SignupRequest(campaign=campaign, person=PersonInput(**person), hearing=hearing, **options)
+    return SignupRequest(
+        campaign=campaign, person=PersonInput(**person), hearing=hearing, **options
+    )
 
 
 def _emailed_path(message: Message, pattern: str) -> str:
