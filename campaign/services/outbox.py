@@ -46,6 +46,7 @@ from campaign.services.scheduling import (
     messages_suppress_pending,
 )
 from campaign.services.timing import coalition_tz, quiet_hours_end
+from campaign.tokens import links_batch
 from core import celery_app
 
 logger = logging.getLogger(__name__)
@@ -260,10 +261,12 @@ def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list
     """Transaction 1 of a round: lock the rows (one query), re-check and render
     each, record the re-check verdicts, and mark every row about to be sent
     IN_FLIGHT. Returns [(message, payload)] once that has committed; from then
-    on a crash leaves those rows in doubt, never resent."""
+    on a crash leaves those rows in doubt, never resent. The personal links
+    the rendered messages carry are inserted in the same transaction (one
+    INSERT for the round), so no link goes out before its row exists."""
     now = timezone.now()
     ready: list[tuple] = []
-    with transaction.atomic():
+    with transaction.atomic(), links_batch():
         queryset = Message.objects.select_related(
             "supporter", "user", "campaign", "hearing", "action", "action__target"
         )
@@ -396,8 +399,9 @@ def messages_send(*, ids: list[int], claim: str) -> SendResult:
     connection, in rounds of a few statements each.
 
     Side effects, per round: one transaction locks the rows (one SELECT),
-    records the re-check verdicts and marks the rows to send IN_FLIGHT (one
-    UPDATE per language); then the emails or texts go out; then one
+    records the re-check verdicts, inserts the personal links the messages
+    carry (one INSERT) and marks the rows to send IN_FLIGHT (one UPDATE per
+    language); then the emails or texts go out; then one
     transaction records the outcomes (one UPDATE for all rows sent, one per
     failed or retried row). A crash in between leaves at most the round's rows
     (at most MESSAGE_SEND_CHUNK) in doubt. A round stops sending once its

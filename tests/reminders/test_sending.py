@@ -364,10 +364,10 @@ def test_a_chunk_is_sent_in_the_same_number_of_queries_whatever_its_size(
 ):
     from django.db import connection
 
-    # Lock and read, mark in flight, record the results (PostgreSQL: plus the
-    # asynchronous commit setting), and the savepoints of the test's
-    # transaction around each of the two transactions.
-    queries = 8 if connection.vendor == "postgresql" else 7
+    # Lock and read, insert the chunk's personal links, mark in flight, record
+    # the results (PostgreSQL: plus the asynchronous commit setting), and the
+    # savepoints of the test's transaction around each of the two transactions.
+    queries = 9 if connection.vendor == "postgresql" else 8
     _, ids, claim = claimed_chunk(campaign, 2)
     with django_assert_num_queries(queries):
         assert messages_send(ids=ids, claim=claim).sent == 2
