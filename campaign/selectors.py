@@ -4,8 +4,12 @@ section is one aggregate query (conditional counts), whatever the data size.
 Counting rules (shown on the pages too):
 - An action's date is its completion time when completed, otherwise the time
   it was logged or pledged. The date-range filter keeps actions dated inside it.
-- Supporters in a campaign's base: everyone with at least one action in the
-  campaign; the date range keeps those who joined (were created) inside it.
+- Supporters in a campaign's base (campaign.Membership, written by the intake
+  core): everyone who signed up for it (with or without an ask), was imported
+  into it, or has an action in it, each counted once. The date range keeps
+  those who joined the base inside it; "new supporters per week" is by the
+  week they joined. The dashboard, the call list, the supporters export, the
+  digest and the public page all read this one definition.
 - Stances: the whip count shows each member's latest stance recorded on or
   before the range's end.
 - Completion rate: completed / (completed + still pledged); cancelled
@@ -38,17 +42,18 @@ from django.utils import timezone
 from campaign.models import (
     CONTACT_KINDS,
     HEARING_KINDS,
+    IN_DOUBT,
     LEANING_POSITIONS,
     SECURED_POSITIONS,
     Action,
     ActionKind,
     ActionStatus,
     Campaign,
-    ConsentEvent,
     CouncilMember,
     District,
     Hearing,
     Language,
+    Membership,
     Message,
     MessageStatus,
     Position,
@@ -64,8 +69,6 @@ from campaign.models import (
 # Supporters with these tags never appear on a call list (see services.call_list).
 DO_NOT_CALL_TAG = "do-not-call"
 WRONG_NUMBER_TAG = "wrong-number"
-# A message left "sending" this long may or may not have gone out.
-IN_DOUBT_AFTER = dt.timedelta(minutes=10)
 OVERDUE_LIST_LIMIT = 25
 CALL_LIST_LIMIT = 200
 SEARCH_LIMIT = 20
@@ -176,16 +179,9 @@ def campaigns_overview() -> list[Campaign]:
                 actions.filter(status=ActionStatus.COMPLETED), "campaign"
             ),
             pledged_count=_count_subquery(actions.filter(status=ActionStatus.PLEDGED), "campaign"),
-            supporter_count=Coalesce(
-                Subquery(
-                    Action.objects.filter(campaign=OuterRef("pk"))
-                    .order_by()
-                    .values("campaign")
-                    .annotate(n=Count("supporter", distinct=True))
-                    .values("n")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
+            # One membership per supporter and campaign: a plain count is the base.
+            supporter_count=_count_subquery(
+                Membership.objects.filter(campaign=OuterRef("pk")), "campaign"
             ),
         )
         .order_by("status", "name")
@@ -413,36 +409,44 @@ def weekly_series(rows, date_range: DateRange) -> list[dict]:
 # ---------------------------------------------------------------------------
 
 
+def campaign_memberships(campaign: Campaign, date_range: DateRange = ALL_DATES) -> QuerySet:
+    """The campaign's base as memberships (one per supporter; see the counting
+    rules), those who joined inside the range."""
+    return Membership.objects.filter(Q(campaign=campaign) & date_range.q("joined_at"))
+
+
 def campaign_supporters(campaign: Campaign, date_range: DateRange = ALL_DATES) -> QuerySet:
-    """The campaign's base: supporters with at least one action in it."""
-    # IN over the campaign's supporter ids rather than a correlated EXISTS:
-    # PostgreSQL reads them once from the (campaign, supporter) index.
+    """The campaign's base: supporters who joined it inside the range."""
+    # IN over the campaign's memberships rather than a correlated EXISTS:
+    # PostgreSQL reads them once from the (campaign, joined_at) index.
     return Supporter.objects.filter(
-        pk__in=Action.objects.filter(campaign=campaign).values("supporter_id")
-    ).filter(date_range.q("created_at"))
+        pk__in=campaign_memberships(campaign, date_range).values("supporter_id")
+    )
 
 
 def base(campaign: Campaign, districts: list[District], date_range: DateRange = ALL_DATES) -> dict:
     """Supporters by district, sector (all twelve, gaps flagged) and language,
-    plus new supporters per week. One query: the conditional counts are
-    grouped by the week each supporter joined (a few hundred rows at most) and
-    summed here, so the campaign's supporters are read once, not twice."""
+    plus new supporters per week. One query: the campaign's memberships
+    joined to their supporters, the conditional counts grouped by the week
+    each joined (a few hundred rows at most) and summed here, so the base is
+    read once, not twice."""
     counts = {
         "total": Count("*"),
         "district_unknown": count_where(
-            Q(district__isnull=True) | ~Q(district_id__in=[d.pk for d in districts])
+            Q(supporter__district__isnull=True)
+            | ~Q(supporter__district_id__in=[d.pk for d in districts])
         ),
-        "sector_none": count_where(Q(sector="")),
+        "sector_none": count_where(Q(supporter__sector="")),
     }
     for district in districts:
-        counts[f"district_{district.pk}"] = count_where(Q(district_id=district.pk))
+        counts[f"district_{district.pk}"] = count_where(Q(supporter__district_id=district.pk))
     for value, _label in Sector.choices:
-        counts[f"sector_{value}"] = count_where(Q(sector=value))
+        counts[f"sector_{value}"] = count_where(Q(supporter__sector=value))
     for value, _label in Language.choices:
-        counts[f"language_{value}"] = count_where(Q(language=value))
+        counts[f"language_{value}"] = count_where(Q(supporter__language=value))
     rows = list(
-        campaign_supporters(campaign, date_range)
-        .annotate(week=TruncWeek("created_at", output_field=DateField()))
+        campaign_memberships(campaign, date_range)
+        .annotate(week=TruncWeek("joined_at", output_field=DateField()))
         .values("week")
         .annotate(**counts)
         .order_by()
@@ -535,24 +539,24 @@ def roster(
 
 
 def outbox(campaign: Campaign, date_range: DateRange = ALL_DATES) -> dict:
-    """Message counts by state, "in doubt" = claimed for sending more than
-    ten minutes ago with no result. One query."""
-    stale = timezone.now() - IN_DOUBT_AFTER
+    """Message counts by state (in doubt: IN_DOUBT, the admin outbox's
+    definition), each with a link to the same rows in the admin. One query."""
     counts = Message.objects.filter(Q(campaign=campaign) & date_range.q("scheduled_for")).aggregate(
         pending=count_where(Q(status=MessageStatus.PENDING)),
         sent=count_where(Q(status=MessageStatus.SENT)),
         failed=count_where(Q(status=MessageStatus.FAILED)),
-        in_doubt=count_where(Q(status=MessageStatus.SENDING, claimed_at__lt=stale)),
+        in_doubt=count_where(IN_DOUBT),
     )
     try:
         base_url = reverse("admin:campaign_message_changelist")
     except NoReverseMatch:
         base_url = reverse("admin:index") + "campaign/message/"
+    of_campaign = f"campaign__id__exact={campaign.pk}"
     counts["links"] = {
-        "pending": f"{base_url}?status={MessageStatus.PENDING}",
-        "sent": f"{base_url}?status={MessageStatus.SENT}",
-        "failed": f"{base_url}?status={MessageStatus.FAILED}",
-        "in_doubt": f"{base_url}?status={MessageStatus.SENDING}",
+        "pending": f"{base_url}?status={MessageStatus.PENDING}&{of_campaign}",
+        "sent": f"{base_url}?status={MessageStatus.SENT}&{of_campaign}",
+        "failed": f"{base_url}?status={MessageStatus.FAILED}&{of_campaign}",
+        "in_doubt": f"{base_url}?in_doubt=yes&{of_campaign}",
     }
     return counts
 
@@ -571,12 +575,17 @@ def supporter_name_q(text: str) -> Q | None:
     terms = fold_text(text).split()
     if not terms:
         return None
-    condition = Q()
+    folded, unfolded = Q(), Q()
     for term in terms:
         # The prefix arm can use search_name's index; the second finds later
         # words ("ramirez" in "lucia ramirez").
-        condition &= Q(search_name__startswith=term) | Q(search_name__contains=f" {term}")
-    return condition
+        folded &= Q(search_name__startswith=term) | Q(search_name__contains=f" {term}")
+    for term in text.split():
+        unfolded &= Q(first_name__istartswith=term) | Q(last_name__istartswith=term)
+    # A row written by a bulk path that skipped fill_search_name (bulk log and
+    # seed_demo's bulk_create, for now) has no search_name: it is still found
+    # the way it was before, by a plain prefix of its first or last name.
+    return folded | (Q(search_name="") & unfolded)
 
 
 def supporters_search(query: str, limit: int = SEARCH_LIMIT) -> list[Supporter]:
@@ -673,10 +682,12 @@ def supporters_likely_duplicates(
 
 
 def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Supporter], int]:
-    """Supporters to call tonight: those with an open pledge in the campaign,
-    and those who signed up on its page (a consent recorded for it) but have
-    no action in it yet. Left out: no phone, unsubscribed, tagged do-not-call
-    or wrong-number, or already reached by this campaign's call list.
+    """Supporters to call tonight: everyone in the campaign's base (see the
+    counting rules) with a phone, with or without an open pledge: a pledger is
+    called to confirm it, anyone else for the next ask. Those with an open
+    pledge come first, then everyone by name. Left out: no phone,
+    unsubscribed, tagged do-not-call or wrong-number, or already reached by
+    this campaign's call list (the rule is stated on the page too).
     Returns (first `limit` supporters with their open pledges, total). Three
     queries."""
     from django.db.models import Prefetch
@@ -684,11 +695,9 @@ def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Su
     open_pledge = Action.objects.filter(
         campaign=campaign, supporter=OuterRef("pk"), status=ActionStatus.PLEDGED
     )
-    any_action = Action.objects.filter(campaign=campaign, supporter=OuterRef("pk"))
-    signed_up = ConsentEvent.objects.filter(campaign=campaign, supporter=OuterRef("pk"))
     candidates = (
-        Supporter.objects.filter(phone__isnull=False, unsubscribed_at__isnull=True)
-        .filter(Exists(open_pledge) | (Exists(signed_up) & ~Exists(any_action)))
+        campaign_supporters(campaign)
+        .filter(phone__isnull=False, unsubscribed_at__isnull=True)
         .exclude(
             Exists(
                 Tag.objects.filter(
@@ -700,7 +709,8 @@ def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Su
     )
     total = candidates.count()
     supporters = list(
-        candidates.select_related("district")
+        candidates.annotate(has_open_pledge=Exists(open_pledge))
+        .select_related("district")
         .prefetch_related(
             Prefetch(
                 "actions",
@@ -710,6 +720,6 @@ def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Su
                 to_attr="open_pledges",
             )
         )
-        .order_by("last_name", "first_name", "id")[:limit]
+        .order_by("-has_open_pledge", "last_name", "first_name", "id")[:limit]
     )
     return supporters, total

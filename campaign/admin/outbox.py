@@ -10,9 +10,8 @@ are never resent automatically: check the mail or SMS provider's log, then
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from campaign.models import Message, MessageStatus
+from campaign.models import Message
 from campaign.services.outbox import (
-    IN_FLIGHT,
     message_cancel,
     message_mark_sent,
     message_resend,
@@ -29,7 +28,7 @@ class InDoubtFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(status=MessageStatus.SENDING, last_error__startswith=IN_FLIGHT)
+            return queryset.in_doubt()
         return queryset
 
 
@@ -89,7 +88,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("in doubt"), boolean=True)
     def in_doubt(self, obj):
-        return obj.status == MessageStatus.SENDING and obj.last_error.startswith(IN_FLIGHT)
+        return obj.is_in_doubt
 
     def _apply(self, request, queryset, service, done_text, skipped_text):
         done = sum(service(message=message) for message in queryset)

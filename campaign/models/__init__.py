@@ -26,7 +26,7 @@ from .campaigns import (
 )
 from .imports import ImportJob
 from .links import PendingSignup, SupporterLink, token_digest
-from .messages import Message, MessageKind, MessageStatus
+from .messages import IN_DOUBT, IN_FLIGHT, Message, MessageKind, MessageStatus
 from .officials import CouncilMember, DecisionBody, District, DistrictZip
 from .supporters import (
     Channel,
@@ -43,6 +43,8 @@ from .supporters import (
 __all__ = [
     "CONTACT_KINDS",
     "HEARING_KINDS",
+    "IN_DOUBT",
+    "IN_FLIGHT",
     "LEANING_POSITIONS",
     "PUBLIC_ASKS",
     "SECURED_POSITIONS",

@@ -36,6 +36,23 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Prefix of `last_error` from the moment a send starts until its result is
+# recorded (campaign.services.outbox writes and replaces it).
+IN_FLIGHT = "In doubt: sending started"
+# A message is *in doubt* when its send started and no result was recorded:
+# the provider may or may not have it, so it is never resent automatically. A
+# row merely claimed ("sending" without the note) is not: its send never began
+# and the dispatcher releases it. The one definition, used by the outbox
+# services, the admin outbox and the dashboard (as `MessageQuerySet.in_doubt`,
+# `Message.is_in_doubt` or this Q in a conditional count).
+IN_DOUBT = models.Q(status=MessageStatus.SENDING, last_error__startswith=IN_FLIGHT)
+
+
+class MessageQuerySet(models.QuerySet):
+    def in_doubt(self):
+        return self.filter(IN_DOUBT)
+
+
 class Message(TimeStampedModel):
     supporter = models.ForeignKey(
         "campaign.Supporter",
@@ -89,6 +106,8 @@ class Message(TimeStampedModel):
     # Free-form extras a template needs (e.g. the digest's figures).
     context = models.JSONField(default=dict, blank=True)
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         ordering = ["-scheduled_for", "-id"]
         constraints = [
@@ -105,3 +124,8 @@ class Message(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.get_channel_display()}) #{self.pk}"
+
+    @property
+    def is_in_doubt(self) -> bool:
+        """IN_DOUBT, for a row in hand."""
+        return self.status == MessageStatus.SENDING and self.last_error.startswith(IN_FLIGHT)

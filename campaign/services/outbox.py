@@ -37,7 +37,16 @@ from django.utils import timezone
 from campaign import messaging
 from campaign.errors import MessageError
 from campaign.messaging import EmailSender, message_language
-from campaign.models import ActionStatus, Channel, Message, MessageKind, MessageStatus, Supporter
+from campaign.models import (
+    IN_DOUBT,
+    IN_FLIGHT,
+    ActionStatus,
+    Channel,
+    Message,
+    MessageKind,
+    MessageStatus,
+    Supporter,
+)
 from campaign.services.scheduling import (
     HEARING_OFFSETS,
     HEARING_REMINDER_KINDS,
@@ -54,10 +63,6 @@ logger = logging.getLogger(__name__)
 # The send task (campaign.tasks.messages_send_task), enqueued by name: tasks
 # import services, never the reverse.
 MESSAGES_SEND_TASK = "campaign.messages_send"
-
-# Prefix of `last_error` while a send is under way: if it is still there when
-# anyone looks, the attempt's outcome is unknown.
-IN_FLIGHT = "In doubt: sending started"
 
 # A reminder claimed a little early is still sent; further off it waits.
 _EARLY_TOLERANCE = dt.timedelta(minutes=5)
@@ -88,7 +93,7 @@ def messages_release_stale(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=settings.MESSAGE_CLAIM_TIMEOUT)
     stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=cutoff).exclude(
-        last_error__startswith=IN_FLIGHT
+        IN_DOUBT
     )
     with transaction.atomic():
         ids = list(_lock(stale.order_by("id")).values_list("id", flat=True)[:5000])
@@ -147,7 +152,7 @@ def messages_dispatch(
                 unpublished = claimed[start:]
                 Message.objects.filter(
                     id__in=unpublished, status=MessageStatus.SENDING, claimed_at=now
-                ).exclude(last_error__startswith=IN_FLIGHT).update(
+                ).exclude(IN_DOUBT).update(
                     status=MessageStatus.PENDING, claimed_at=None, updated_at=timezone.now()
                 )
                 result.error = f"{type(error).__name__}: {error}"
@@ -281,7 +286,7 @@ def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list
             if (
                 message.status != MessageStatus.SENDING
                 or message.claimed_at != claim
-                or message.last_error.startswith(IN_FLIGHT)
+                or message.is_in_doubt
             ):
                 result.skipped += 1
                 continue
@@ -381,9 +386,7 @@ def _record(attempts: list[_Attempt], untried: list[Message], claim, result: Sen
                 )
                 result.retrying += 1
         if untried:
-            _ours([message.pk for message in untried], claim).filter(
-                last_error__startswith=IN_FLIGHT
-            ).update(
+            _ours([message.pk for message in untried], claim).in_doubt().update(
                 attempts=F("attempts") - 1,
                 last_error=Case(
                     *(When(pk=m.pk, then=Value(m.last_error)) for m in untried),
@@ -453,8 +456,8 @@ def supporter_email_bounced(*, supporter: Supporter, reason: str) -> None:
 
 
 def messages_in_doubt():
-    """Rows whose send started but whose outcome was never recorded."""
-    return Message.objects.filter(status=MessageStatus.SENDING, last_error__startswith=IN_FLIGHT)
+    """Rows whose send started but whose outcome was never recorded (IN_DOUBT)."""
+    return Message.objects.in_doubt()
 
 
 def message_retry(*, message: Message) -> bool:
@@ -474,9 +477,7 @@ def message_retry(*, message: Message) -> bool:
 
 def message_cancel(*, message: Message) -> bool:
     """Cancel a pending, failed or in-doubt row. Side effects: one UPDATE."""
-    cancellable = Q(status__in=[MessageStatus.PENDING, MessageStatus.FAILED]) | Q(
-        status=MessageStatus.SENDING, last_error__startswith=IN_FLIGHT
-    )
+    cancellable = Q(status__in=[MessageStatus.PENDING, MessageStatus.FAILED]) | IN_DOUBT
     return bool(
         Message.objects.filter(cancellable, pk=message.pk).update(
             status=MessageStatus.CANCELLED,
