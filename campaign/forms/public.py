@@ -87,11 +87,10 @@ class SignupForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    hearing = forms.ModelChoiceField(
+    # Chosen among the hearings the page listed (no query to validate it).
+    hearing = forms.ChoiceField(
         label=_("For testimony or attendance: which hearing?"),
-        queryset=Hearing.objects.none(),
         required=False,
-        empty_label=None,
         widget=forms.RadioSelect,
     )
     email_updates = forms.BooleanField(label=EMAIL_CONSENT_LABEL, required=False)
@@ -116,15 +115,14 @@ class SignupForm(forms.Form):
             if kind in ASK_LABELS and (hearings or kind not in HEARING_KINDS)
         ]
         self.fields["asks"].choices = [(kind, ASK_LABELS[kind]) for kind in asks]
-        hearing_field = self.fields["hearing"]
         if hearings and any(kind in HEARING_KINDS for kind in asks):
-            hearing_field.queryset = Hearing.objects.filter(pk__in=[h.pk for h in hearings])
             language = get_language() or "en"
-            hearing_field.label_from_instance = lambda hearing: hearing_choice_label(
-                hearing, language
-            )
+            hearing_field = self.fields["hearing"]
+            hearing_field.choices = [
+                (str(hearing.pk), hearing_choice_label(hearing, language)) for hearing in hearings
+            ]
             if len(hearings) == 1:
-                hearing_field.initial = hearings[0].pk
+                hearing_field.initial = str(hearings[0].pk)
         else:
             del self.fields["hearing"]
 
@@ -177,6 +175,14 @@ class SignupForm(forms.Form):
             ) from None
         return value
 
+    def clean_hearing(self) -> Hearing | None:
+        chosen = self.cleaned_data.get("hearing")
+        hearing = next((h for h in self.hearings if str(h.pk) == chosen), None)
+        if hearing is not None:
+            # The pledge's reminders read it: no query for what we hold.
+            hearing.campaign = self.campaign
+        return hearing
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("sms_reminders") and "phone" in cleaned and not cleaned["phone"]:
@@ -187,6 +193,7 @@ class SignupForm(forms.Form):
         elif not cleaned.get("hearing") and "hearing" not in self.errors:
             if len(self.hearings) == 1:
                 cleaned["hearing"] = self.hearings[0]
+                cleaned["hearing"].campaign = self.campaign
             else:
                 self.add_error("hearing", _("Choose the hearing you will come to."))
         return cleaned

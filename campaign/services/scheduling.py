@@ -217,9 +217,16 @@ def reminders_on_pledge(*, action: Action) -> None:
     if action.kind not in HEARING_KINDS:
         _save_new(_followup_rows(action=action, supporter=action.supporter, now=now))
         return
-    hearings = Hearing.objects.upcoming().filter(campaign_id=action.campaign_id)
-    if action.hearing_id:
-        hearings = hearings.filter(pk=action.hearing_id)
+    if action.hearing_id and Action.hearing.is_cached(action):
+        # The caller holds the pledge's hearing (action_record, checked by
+        # action_check): a sign-up with two hearing asks reads no hearing.
+        hearing = action.hearing
+        upcoming = not hearing.is_cancelled and hearing.starts_at >= now
+        hearings = [hearing] if upcoming else []
+    else:
+        hearings = Hearing.objects.upcoming().filter(campaign_id=action.campaign_id)
+        if action.hearing_id:
+            hearings = hearings.filter(pk=action.hearing_id)
     rows = []
     for hearing in hearings:
         rows.extend(

@@ -89,6 +89,8 @@ class SignupRequest:
         hearing = None
         if payload.get("hearing_id"):
             hearing = Hearing.objects.filter(pk=payload["hearing_id"], campaign=campaign).first()
+            if hearing is not None:
+                hearing.campaign = campaign  # its reminders read it
         return cls(
             campaign=campaign,
             person=PersonInput(
@@ -175,7 +177,14 @@ def _apply(*, supporter: Supporter, request: SignupRequest, trust: Trust) -> lis
         reminders_sms_consent_request(
             supporter=supporter, campaign=campaign, wording=request.sms_wording
         )
-    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=pledges)
+    # Each new pledge got its hearing's reminders from action_record; only
+    # the hearing this sign-up chose is left to look at (no read).
+    reminders_on_signup(
+        supporter=supporter,
+        campaign=campaign,
+        pledges=pledges,
+        hearings=[request.hearing] if request.hearing else [],
+    )
     return pledges
 
 

@@ -28,7 +28,15 @@ from campaign.forms.public import (
     ActionDoneForm,
     SignupForm,
 )
-from campaign.models import ActionStatus, Campaign, Hearing, Supporter, normalize_zip
+from campaign.models import (
+    HEARING_KINDS,
+    ActionStatus,
+    Campaign,
+    Hearing,
+    Language,
+    Supporter,
+    normalize_zip,
+)
 from campaign.services.actions import action_complete
 from campaign.services.intake import PersonInput
 from campaign.services.signup import (
@@ -76,6 +84,19 @@ def _add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def _hearing_cards(hearings, language: str, ics_url) -> list[dict]:
+    """What _hearing.html shows of each hearing; `ics_url(hearing)` is its
+    calendar link (public on /c/ pages, the personal one on /a/ pages)."""
+    return [
+        {
+            "hearing": hearing,
+            "title": hearing.localized_title(language),
+            "ics_url": ics_url(hearing),
+        }
+        for hearing in hearings
+    ]
 
 
 # /c/<slug>/
@@ -139,7 +160,12 @@ def campaign_page(request, slug):
         "why_it_matters": campaign.localized("why_it_matters", language),
         "ask": campaign.localized("ask", language),
         "testimony_guidance": campaign.localized("testimony_guidance", language),
-        "hearings": [(hearing, hearing.localized_title(language)) for hearing in hearings],
+        "hearings": _hearing_cards(
+            hearings,
+            language,
+            lambda hearing: reverse("public:hearing_ics", args=[campaign.slug, hearing.pk]),
+        ),
+        "any_deadline": any(hearing.testimony_deadline for hearing in hearings),
         "progress": selectors.campaign_public_progress(campaign=campaign),
         "form": form,
     }
@@ -179,8 +205,12 @@ def signup_thanks(request, slug):
         "call_script": selectors.personalize(
             campaign.localized("call_script", language), member_name=member_name, supporter_name=""
         ),
-        "hearing": hearing,
-        "hearing_title": hearing.localized_title(language) if hearing else "",
+        "hearings": _hearing_cards(
+            [hearing] if hearing else [],
+            language,
+            lambda hearing: reverse("public:hearing_ics", args=[campaign.slug, hearing.pk]),
+        ),
+        "any_deadline": bool(hearing and hearing.testimony_deadline),
         "testimony_guidance": campaign.localized("testimony_guidance", language),
     }
     return render(request, "campaign/public/signup_thanks.html", context)
@@ -207,6 +237,12 @@ def signup_confirm_page(request, slug, token):
         return redirect(
             action_page_path(result.supporter, campaign, pledges=[p.pk for p in result.pledges])
         )
+    payload = pending.payload
+    hearing = None
+    if payload.get("hearing_id") and any(kind in HEARING_KINDS for kind in payload.get("asks", [])):
+        hearing = (
+            Hearing.objects.upcoming().filter(pk=payload["hearing_id"], campaign=campaign).first()
+        )
     return render(
         request,
         "campaign/public/signup_confirm.html",
@@ -214,11 +250,31 @@ def signup_confirm_page(request, slug, token):
             "campaign": campaign,
             "name": campaign.localized("name", language),
             "pending": pending,
+            # What confirming saves, so its owner sees it before pressing.
+            "full_name": " ".join(
+                part for part in (payload.get("first_name"), payload.get("last_name")) if part
+            ),
+            "zip_code": payload.get("zip_code", ""),
+            "phone": _phone_to_attach(pending),
+            "language_label": dict(Language.choices).get(payload.get("language"), ""),
             "asks": [
-                ASK_LABELS[kind] for kind in pending.payload.get("asks", []) if kind in ASK_LABELS
+                ASK_LABELS[kind]
+                for kind in payload.get("asks", [])
+                if kind in ASK_LABELS and (kind not in HEARING_KINDS or hearing)
             ],
+            "hearing_title": hearing.localized_title(language) if hearing else "",
+            "hearing": hearing,
         },
     )
+
+
+def _phone_to_attach(pending) -> str:
+    """The typed phone, when confirming would attach it (the intake core's
+    OWNER rule: only to a record without one, and only if nobody holds it)."""
+    phone = pending.payload.get("phone") or ""
+    if not phone or pending.supporter.phone:
+        return ""
+    return "" if Supporter.objects.filter(phone=phone).exists() else phone
 
 
 # /a/<token>/
@@ -273,10 +329,25 @@ def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, l
         _member_card(member, campaign, language, supporter_name=supporter_name)
         for member in members
     ]
-    hearing = selectors.campaign_next_hearing(campaign=campaign)
     actions = selectors.supporter_campaign_actions(supporter=supporter, campaign=campaign)
     if link.pledge_ids is not None:
         actions = [action for action in actions if action.pk in link.pledge_ids]
+    # Each pledge to testify or attend names its own hearing (a campaign may
+    # have several): the page shows those, not "the next hearing"; without
+    # one, the campaign's upcoming hearings.
+    now = timezone.now()
+    own = {
+        action.hearing_id: action.hearing
+        for action in actions
+        if action.hearing is not None
+        and not action.hearing.is_cancelled
+        and action.hearing.starts_at > now
+    }
+    hearings = (
+        sorted(own.values(), key=lambda hearing: (hearing.starts_at, hearing.pk))
+        if own
+        else selectors.campaign_upcoming_hearings(campaign=campaign)
+    )
     return {
         "campaign": campaign,
         "name": campaign.localized("name", language),
@@ -294,12 +365,20 @@ def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, l
             letter_template, member_name=member_name, supporter_name=supporter_name
         ),
         "testimony_guidance": campaign.localized("testimony_guidance", language),
-        "hearing": hearing,
-        "hearing_title": hearing.localized_title(language) if hearing else "",
-        "ics_url": reverse("public:action_hearing_ics", args=[token, hearing.pk])
-        if hearing
-        else "",
-        "actions": actions,
+        "own_hearings": bool(own),
+        "hearings": _hearing_cards(
+            hearings,
+            language,
+            lambda hearing: reverse("public:action_hearing_ics", args=[token, hearing.pk]),
+        ),
+        "any_deadline": any(hearing.testimony_deadline for hearing in hearings),
+        "actions": [
+            {
+                "action": action,
+                "hearing_title": action.hearing.localized_title(language) if action.hearing else "",
+            }
+            for action in actions
+        ],
         "share_url": request.build_absolute_uri(reverse("public:campaign", args=[campaign.slug])),
     }
 

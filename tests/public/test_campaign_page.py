@@ -1,10 +1,12 @@
 """/c/<slug>/: the public campaign page and its sign-up form."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.models import (
     Action,
@@ -12,11 +14,15 @@ from campaign.models import (
     ActionStatus,
     CampaignStatus,
     ConsentEvent,
+    Membership,
+    MessageKind,
+    PendingSignup,
     Position,
     Supporter,
 )
 from campaign.tokens import action_link_read
 from tests import factories
+from tests.public.helpers import confirmation_path
 
 pytestmark = pytest.mark.django_db
 
@@ -93,10 +99,15 @@ def test_it_shows_only_aggregate_progress(client, campaign, pine_county, signup_
     assert alice.email not in body
 
 
-def test_the_form_has_labels_and_mobile_friendly_inputs(client, campaign, signup_url):
+def test_the_form_has_labels_and_mobile_friendly_inputs(client, campaign, hearing, signup_url):
     body = client.get(signup_url).content.decode()
     for field in ("first_name", "last_name", "email", "phone", "zip_code", "language", "sector"):
         assert f'for="id_{field}"' in body
+    # Every checkbox and radio has its own label (crispy numbers them from 0).
+    for name, count in (("asks", 6), ("hearing", 1)):
+        for n in range(count):
+            assert f'for="id_{name}_{n}"' in body
+    assert "For testimony or attendance: which hearing?" in body
     assert re.search(r'<input type="email" name="email"[^>]*autocomplete="email"', body)
     assert re.search(
         r'<input type="tel" name="phone"[^>]*autocomplete="tel"[^>]*inputmode="tel"', body
@@ -120,35 +131,50 @@ def test_the_form_has_labels_and_mobile_friendly_inputs(client, campaign, signup
         assert label in body
 
 
-def test_a_valid_signup_redirects_to_the_personal_action_page(
-    client, form_data, signup_url, campaign
+def test_a_valid_signup_redirects_to_the_thanks_page_and_emails_the_personal_page(
+    client, form_data, signup_url, campaign, hearing
 ):
+    # Was: the form redirected straight to the personal action page. That
+    # page now comes by email, so typing an address never opens someone's page.
     response = client.post(signup_url, form_data)
     supporter = Supporter.objects.get()
     assert response.status_code == 302
-    pledge_ids = supporter.actions.values_list("pk", flat=True)
-    token = response["Location"].removeprefix("/a/").removesuffix("/")
-    assert response["Location"] == reverse("public:action_page", args=[token])
-    assert action_link_read(token) == (supporter, campaign.pk, frozenset(pledge_ids))
+    assert response["Location"] == (
+        f"/c/parks-alcohol-ordinance/thanks/?zip=55072&ask=call&ask=testify&hearing={hearing.pk}"
+    )
     assert sorted(supporter.actions.values_list("kind", flat=True)) == ["call", "testify"]
     assert list(ConsentEvent.objects.values_list("channel", flat=True)) == ["email"]
+    assert Membership.objects.filter(supporter=supporter, campaign=campaign).exists()
+    # The confirmation email's link opens the page with every pledge.
+    token = confirmation_path(supporter).removeprefix("/a/").removesuffix("/")
+    assert action_link_read(token) == (supporter, campaign.pk, None)
 
 
-def test_a_known_email_gets_the_same_answer_as_a_new_one(client, form_data, signup_url, campaign):
+def test_a_known_email_gets_the_same_answer_as_a_new_one(
+    client, form_data, signup_url, campaign, hearing
+):
     first = client.post(signup_url, form_data)
+    Supporter.objects.update(created_at=timezone.now() - dt.timedelta(days=1))
     second = client.post(signup_url, {**form_data, "email": "ANA.gomez@example.org"})
     assert (first.status_code, second.status_code) == (302, 302)
-    assert first["Location"].split("/")[1] == second["Location"].split("/")[1] == "a"
+    assert first["Location"] == second["Location"]
+    assert first.content == second.content
     assert Supporter.objects.count() == 1
+    assert PendingSignup.objects.count() == 1
 
 
 def test_a_double_click_stores_one_supporter_and_no_duplicate_pledges(
-    client, form_data, signup_url
+    client, form_data, signup_url, hearing
 ):
     client.post(signup_url, form_data)
     client.post(signup_url, form_data)
     assert Supporter.objects.count() == 1
     assert Action.objects.count() == 2
+    # The person's own second click is not a "known email": nothing is held
+    # and no confirmation is asked of them.
+    assert PendingSignup.objects.count() == 0
+    supporter = Supporter.objects.get()
+    assert not supporter.messages.filter(kind=MessageKind.SIGNUP_CONFIRM_REQUEST).exists()
 
 
 @pytest.mark.parametrize(
@@ -183,18 +209,29 @@ def test_sms_reminders_without_a_phone_ask_for_the_phone(client, form_data, sign
     assert Supporter.objects.count() == 0
 
 
-def test_a_filled_honeypot_looks_like_success_and_stores_nothing(client, form_data, signup_url):
+def test_a_filled_honeypot_looks_like_success_and_stores_nothing(
+    client, form_data, signup_url, hearing
+):
     response = client.post(signup_url, {**form_data, "website": "http://spam.example"})
-    assert response.status_code == 200
-    assert "Thank you for signing up" in response.content.decode()
     assert (Supporter.objects.count(), Action.objects.count()) == (0, 0)
+    assert PendingSignup.objects.count() == 0
+    assert response.status_code == 302
+    assert "Thank you for signing up" in client.get(response["Location"]).content.decode()
+    # The same redirect as a real sign-up's.
+    real = client.post(signup_url, {**form_data, "email": "real@example.org"})
+    assert response["Location"] == real["Location"]
 
 
-def test_names_with_markup_are_stored_as_typed_and_escaped(client, form_data, signup_url, campaign):
+def test_names_with_markup_are_stored_as_typed_and_escaped(
+    client, form_data, signup_url, campaign, hearing
+):
     name = '<script>alert("x")</script>'
     response = client.post(signup_url, {**form_data, "first_name": name}, follow=True)
-    assert Supporter.objects.get().first_name == name
-    body = response.content.decode()
+    supporter = Supporter.objects.get()
+    assert supporter.first_name == name
+    # The thanks page shows no name at all; the personal page escapes it.
+    assert "alert(" not in response.content.decode()
+    body = client.get(confirmation_path(supporter)).content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
 
@@ -207,7 +244,7 @@ def test_invalid_input_with_markup_is_escaped_when_shown_again(client, form_data
 
 
 @override_settings(PUBLIC_POST_RATE="3/m")
-def test_too_many_posts_from_one_address_get_a_friendly_429(client, form_data, signup_url):
+def test_too_many_posts_from_one_address_get_a_friendly_429(client, form_data, signup_url, hearing):
     for _ in range(3):
         assert client.post(signup_url, form_data).status_code == 302
     response = client.post(signup_url, form_data)
@@ -218,7 +255,7 @@ def test_too_many_posts_from_one_address_get_a_friendly_429(client, form_data, s
     assert other.status_code == 302
 
 
-def test_the_rate_limit_defaults_to_ten_a_minute(client, form_data, signup_url):
+def test_the_rate_limit_defaults_to_ten_a_minute(client, form_data, signup_url, hearing):
     statuses = [client.post(signup_url, form_data).status_code for _ in range(11)]
     assert statuses == [302] * 10 + [429]
 

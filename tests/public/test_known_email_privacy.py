@@ -1,19 +1,22 @@
-"""Anyone can type a known supporter's email into the public form. The page it
-lands on shows what that submission pledged, never the supporter's other
-pledges; the full page is reached only from the links sent to the supporter."""
+"""Anyone can type a known supporter's email into the public form. Nothing
+about that person changes until the address's owner confirms (the emailed
+link); the page the confirmation opens lists what that submission pledged,
+never the supporter's other pledges; the full page is reached only from the
+links sent to the supporter."""
 
 import pytest
 
 from campaign.models import Action, ActionKind, ActionStatus
 from campaign.tokens import action_link_read, action_page_path, action_token
 from tests import factories
+from tests.public.helpers import confirm_path, known_supporter
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def known(campaign):
-    supporter = factories.SupporterFactory(
+    supporter = known_supporter(
         first_name="Ana", last_name="Gómez", email="ana.gomez@example.org", zip_code="55072"
     )
     earlier = factories.ActionFactory(
@@ -22,11 +25,15 @@ def known(campaign):
     return supporter, earlier
 
 
-def test_the_form_lands_on_a_page_listing_only_this_submissions_pledges(
-    client, form_data, signup_url, known
+def test_the_confirmation_lands_on_a_page_listing_only_this_submissions_pledges(
+    client, form_data, signup_url, known, hearing
 ):
+    # Was: the form itself landed on that page. Now the form lands on the
+    # thanks page and the page opens from the emailed confirmation.
     supporter, earlier = known
-    response = client.post(signup_url, form_data, follow=True)
+    thanks = client.post(signup_url, form_data, follow=True).content.decode()
+    assert f"/done/{earlier.pk}/" not in thanks
+    response = client.post(confirm_path(supporter), follow=True)
     body = response.content.decode()
     new_ids = set(
         Action.objects.filter(supporter=supporter, kind__in=["call", "testify"]).values_list(
@@ -35,16 +42,18 @@ def test_the_form_lands_on_a_page_listing_only_this_submissions_pledges(
     )
     assert len(new_ids) == 2
     assert f"/done/{earlier.pk}/" not in body
+    assert "Secret note" not in body
     for pk in new_ids:
         assert f"/done/{pk}/" in body
 
 
-def test_an_open_pledge_ticked_again_shows_on_the_landing_page(
-    client, form_data, signup_url, known, campaign
+def test_an_open_pledge_ticked_again_shows_on_the_confirmed_page(
+    client, form_data, signup_url, known, campaign, hearing
 ):
     supporter, _earlier = known
     call = factories.ActionFactory(supporter=supporter, campaign=campaign, kind=ActionKind.CALL)
-    response = client.post(signup_url, form_data)
+    client.post(signup_url, form_data)
+    response = client.post(confirm_path(supporter))
     link = action_link_read(response["Location"].split("/")[2])
     assert call.pk in link.pledge_ids
     assert Action.objects.filter(supporter=supporter, kind=ActionKind.CALL).count() == 1

@@ -1,10 +1,12 @@
 """The public pages run a fixed number of queries, however much data there is."""
 
 import pytest
+from django.urls import reverse
 
 from campaign.models import ActionKind, ActionStatus
 from campaign.tokens import action_page_path
 from tests import factories
+from tests.public.helpers import confirm_path, known_supporter
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +43,56 @@ def test_the_action_page_takes_eight_queries(
         factories.ActionFactory(supporter=supporter, campaign=campaign, kind=kind)
     path = action_page_path(supporter, campaign)
     # the link with its supporter, campaigns, members, the ZIP's districts,
-    # the seats' holders, hearing, actions, and the INSERT of the page's own
+    # the seats' holders, actions (with their hearings), the upcoming
+    # hearings (no pledge names one), and the INSERT of the page's own
     # unsubscribe link (links are rows now; a signed one cost no query)
     with django_assert_num_queries(8):
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("supporters", [1, 25])
+def test_the_action_page_of_a_hearing_pledge_takes_seven_queries(
+    client, campaign, hearing, pine_county, supporters, django_assert_num_queries
+):
+    _activity(campaign, pine_county, supporters)
+    supporter = factories.SupporterFactory(district=pine_county["districts"][2])
+    factories.ActionFactory(
+        supporter=supporter, campaign=campaign, kind=ActionKind.TESTIMONY_IN_PERSON, hearing=hearing
+    )
+    path = action_page_path(supporter, campaign)
+    # As above, less the upcoming hearings: the pledge's own came with it.
+    with django_assert_num_queries(7):
+        assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("supporters", [1, 25])
+def test_the_thanks_page_takes_five_queries(
+    client, campaign, hearing, pine_county, supporters, django_assert_num_queries
+):
+    _activity(campaign, pine_county, supporters)
+    url = reverse("public:signup_thanks", args=[campaign.slug])
+    # campaign, the body's active members, the ZIP's districts, the seats'
+    # holders, the chosen hearing
+    with django_assert_num_queries(5):
+        response = client.get(url, {"zip": "55072", "ask": "testify", "hearing": hearing.pk})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("supporters", [1, 25])
+def test_the_confirm_page_takes_three_queries(
+    client,
+    campaign,
+    hearing,
+    pine_county,
+    signup_url,
+    form_data,
+    supporters,
+    django_assert_num_queries,
+):
+    _activity(campaign, pine_county, supporters)
+    known = known_supporter(email="ana.gomez@example.org")
+    client.post(signup_url, form_data)
+    path = confirm_path(known)
+    # campaign, the held sign-up with its supporter, the hearing it chose
+    with django_assert_num_queries(3):
         assert client.get(path).status_code == 200

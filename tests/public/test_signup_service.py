@@ -257,8 +257,9 @@ def test_moving_into_a_district_drops_the_non_constituent_tag_once_confirmed(
 def test_it_hands_the_new_pledges_to_the_reminders_hook(campaign):
     with mock.patch("campaign.services.signup.reminders_on_signup") as hook:
         result = submit(campaign, asks=[ActionKind.CALL])
+    # No hearing was chosen, so no hearing is left for the hook to look at.
     hook.assert_called_once_with(
-        supporter=result.supporter, campaign=campaign, pledges=result.pledges
+        supporter=result.supporter, campaign=campaign, pledges=result.pledges, hearings=[]
     )
     assert [a.kind for a in result.pledges] == ["call"]
 
