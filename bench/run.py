@@ -922,12 +922,7 @@ def section_reminders(size: dict, ctx: dict) -> dict:
     campaign = Campaign.objects.get(slug=ctx["largest_slug"])
     now = timezone.now()
     recipients = list(
-        Supporter.objects.filter(
-            email__isnull=False,
-            email_consent_at__isnull=False,
-            unsubscribed_at__isnull=True,
-            email_bounced_at__isnull=True,
-        ).values_list("pk", "language")[: size["reminders"]]
+        Supporter.objects.reachable_by_email().values_list("pk", "language")[: size["reminders"]]
     )
     Message.objects.all().delete()
     Message.objects.bulk_create(

@@ -1,6 +1,7 @@
 """Supporters, their consents and tags."""
 
 import unicodedata
+from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
@@ -85,19 +86,60 @@ class Tag(models.Model):
         return self.name
 
 
+@dataclass(frozen=True)
+class ReachCondition:
+    """One condition a supporter must meet to be sent anything on a channel:
+    `field` set (`present`) or empty (not `present`). A text field holding ""
+    counts as empty, in Python and in SQL alike."""
+
+    field: str
+    present: bool
+    reason: str  # what the sender records on a message it holds back for this
+
+    def q(self) -> models.Q:
+        empty = models.Q(**{f"{self.field}__isnull": True})
+        if Supporter._meta.get_field(self.field).empty_strings_allowed:
+            empty |= models.Q(**{self.field: ""})
+        return ~empty if self.present else empty
+
+    def holds(self, supporter: "Supporter") -> bool:
+        return bool(getattr(supporter, self.field)) == self.present
+
+
+# Who may be sent a message on each channel: every condition, checked in this
+# order (the sender records the first that fails). The one definition of
+# "reachable": rendered as a Q by SupporterQuerySet.reachable_by_email/sms and
+# checked in Python by Supporter.can_receive_email/sms and by the sender's
+# re-check just before a send (Supporter.unreachable_reason).
+REACHABLE: dict[str, tuple[ReachCondition, ...]] = {
+    Channel.EMAIL: (
+        ReachCondition("unsubscribed_at", present=False, reason="unsubscribed"),
+        ReachCondition("email", present=True, reason="no email address"),
+        ReachCondition("email_bounced_at", present=False, reason="email address hard-bounced"),
+        ReachCondition("email_consent_at", present=True, reason="no email consent"),
+    ),
+    Channel.SMS: (
+        ReachCondition("unsubscribed_at", present=False, reason="unsubscribed"),
+        ReachCondition("phone", present=True, reason="no phone number"),
+        ReachCondition("sms_consent_at", present=True, reason="no SMS consent"),
+    ),
+}
+
+
+def reachable_q(channel: str) -> models.Q:
+    """REACHABLE[channel] as a filter on supporters."""
+    condition = models.Q()
+    for part in REACHABLE[channel]:
+        condition &= part.q()
+    return condition
+
+
 class SupporterQuerySet(models.QuerySet):
     def reachable_by_email(self):
-        return self.filter(
-            email__isnull=False,
-            email_consent_at__isnull=False,
-            unsubscribed_at__isnull=True,
-            email_bounced_at__isnull=True,
-        )
+        return self.filter(reachable_q(Channel.EMAIL))
 
     def reachable_by_sms(self):
-        return self.filter(
-            phone__isnull=False, sms_consent_at__isnull=False, unsubscribed_at__isnull=True
-        )
+        return self.filter(reachable_q(Channel.SMS))
 
 
 class Supporter(TimeStampedModel):
@@ -213,18 +255,21 @@ class Supporter(TimeStampedModel):
         if self.zip_code and self.district_id is None:
             self.district = District.objects.for_zip(self.zip_code)
 
+    def unreachable_reason(self, channel: str) -> str | None:
+        """Why nothing may be sent to this supporter on `channel` (the first
+        condition of REACHABLE that fails), or None when something may."""
+        for condition in REACHABLE[channel]:
+            if not condition.holds(self):
+                return condition.reason
+        return None
+
     @property
     def can_receive_email(self) -> bool:
-        return bool(
-            self.email
-            and self.email_consent_at
-            and not self.unsubscribed_at
-            and not self.email_bounced_at
-        )
+        return self.unreachable_reason(Channel.EMAIL) is None
 
     @property
     def can_receive_sms(self) -> bool:
-        return bool(self.phone and self.sms_consent_at and not self.unsubscribed_at)
+        return self.unreachable_reason(Channel.SMS) is None
 
 
 class ConsentEvent(models.Model):

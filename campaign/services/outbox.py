@@ -184,17 +184,8 @@ def _recheck(message: Message, now: dt.datetime) -> Verdict | None:
         if kind in TRANSACTIONAL_SMS_KINDS:
             if not supporter.phone:
                 return Verdict(MessageStatus.SUPPRESSED, "no phone number")
-        elif supporter.unsubscribed_at:
-            return Verdict(MessageStatus.SUPPRESSED, "unsubscribed")
-        elif message.channel == Channel.EMAIL:
-            if not supporter.email:
-                return Verdict(MessageStatus.SUPPRESSED, "no email address")
-            if supporter.email_bounced_at:
-                return Verdict(MessageStatus.SUPPRESSED, "email address hard-bounced")
-            if not supporter.email_consent_at:
-                return Verdict(MessageStatus.SUPPRESSED, "no email consent")
-        elif not supporter.phone or not supporter.sms_consent_at:
-            return Verdict(MessageStatus.SUPPRESSED, "no SMS consent")
+        elif reason := supporter.unreachable_reason(message.channel):
+            return Verdict(MessageStatus.SUPPRESSED, reason)
     elif message.user is None or not message.user.is_active or not message.user.email:
         return Verdict(MessageStatus.SUPPRESSED, "staff recipient inactive or without email")
 
