@@ -20,6 +20,7 @@ from campaign.models import (
 )
 from campaign.selectors import DateRange
 from campaign.services.call_list import CallResult
+from campaign.services.intake import action_check
 
 # A sign-in sheet is a few hundred lines; 5,000 is a large phone bank.
 BULK_MAX_LINES = 10_000
@@ -157,6 +158,7 @@ class BulkLogForm(forms.Form):
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
+        self.campaign = campaign
         self.fields["hearing"].queryset = campaign.hearings.all()
 
     def clean_file(self):
@@ -175,6 +177,18 @@ class BulkLogForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if data.get("kind") and data.get("status"):
+            try:
+                # The intake core's rule for any action (e.g. attendance needs
+                # a hearing that has started), shown next to its field.
+                action_check(
+                    campaign=self.campaign,
+                    kind=data["kind"],
+                    status=data["status"],
+                    hearing=data.get("hearing"),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
         text = data.get("file") or data.get("lines") or ""
         if not text.strip() and not self.errors:
             raise ValidationError(_("Paste a list or choose a file."))

@@ -6,6 +6,14 @@ not found, invalid. The good lines are saved in one transaction, all or
 nothing. The lookups are batched (a handful of queries for any number of
 lines), so 5,000 lines take about a second.
 
+The rules are the intake core's (campaign.services.intake), in its batch
+form: a line is matched by email, else phone (`IdentityIndex.pick`); a new
+supporter is built and placed by `supporter_build` and `PlaceMap`; each
+action is checked and built by `action_build` (a contact aimed at the
+supporter's own member; testimony and attendance for one of the campaign's
+hearings) and saved by `actions_record_many` (campaign membership, a
+pledge's reminders). A line naming a known person changes nothing about them.
+
 Idempotency: each action's key is campaign + kind + status + hearing + day +
 supporter, so the same paste submitted twice the same day logs nothing twice,
 and two lines naming the same person log once.
@@ -23,17 +31,27 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaign.models import (
-    Action,
     ActionSource,
     ActionStatus,
     Campaign,
-    CouncilMember,
-    DistrictZip,
     Hearing,
     Supporter,
     normalize_email,
     normalize_phone,
     normalize_zip,
+)
+from campaign.services.intake import (
+    CHUNK,
+    PersonInput,
+    action_build,
+    action_check,
+    actions_record_many,
+    identities_load,
+    known_idempotency_keys,
+    open_pledges,
+    place_map,
+    supporter_build,
+    supporters_tag_non_constituent,
 )
 
 LOGGED = "logged"
@@ -72,8 +90,6 @@ _HEADER_ALIASES = {
 }
 _ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
 _email_validator = EmailValidator()
-# Keep the IN lists well under every database's parameter limit.
-_CHUNK = 1000
 
 
 class BulkLogConflict(Exception):
@@ -115,12 +131,6 @@ class _Parsed:
     last_name: str = ""
     zip_code: str = ""
     error: str = ""
-
-
-def _chunks(values):
-    values = list(values)
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 def _header_map(cells: list[str]) -> dict[int, str] | None:
@@ -232,15 +242,28 @@ def _idempotency_key(
     return "bulk:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
-def _districts_for_zips(zips: set[str]) -> dict[str, int]:
-    """ZIP -> district, for ZIPs only one district covers (as District.for_zip)."""
-    found: dict[str, set[int]] = {}
-    for chunk in _chunks(zips):
-        for zip_code, district_id in DistrictZip.objects.filter(zip_code__in=chunk).values_list(
-            "zip_code", "district_id"
-        ):
-            found.setdefault(zip_code, set()).add(district_id)
-    return {zip_code: ids.pop() for zip_code, ids in found.items() if len(ids) == 1}
+def _new_supporter(line: _Parsed, *, places, index) -> Supporter | None:
+    """A supporter for a line that names someone unknown (None: no name, or
+    nothing left to reach them by). Sets `line.error` on a bad name or ZIP."""
+    if not line.first_name:
+        return None
+    if len(line.first_name) > 100 or len(line.last_name) > 100:
+        line.error = "The name is longer than 100 characters."
+        return None
+    if line.zip_code and not _ZIP_RE.match(line.zip_code):
+        line.error = f"“{line.zip_code[:20]}” is not a 5-digit ZIP code."
+        return None
+    person = PersonInput(
+        first_name=line.first_name,
+        last_name=line.last_name,
+        email=line.email,
+        phone=line.phone,
+        zip_code=line.zip_code,
+    )
+    supporter = supporter_build(person=person, places=places, taken=index)
+    if supporter.email is None and supporter.phone is None:
+        return None
+    return supporter
 
 
 def bulk_log(
@@ -255,134 +278,78 @@ def bulk_log(
     """Log one action per line of `text` (rules in the module docstring).
 
     Side effects, in one transaction: INSERTs new supporters (no consent is
-    recorded: a sign-in sheet is not an opt-in) and the actions, each with an
-    idempotency key and the supporter's own member as target. Raises
-    BulkLogConflict when an identical list was saved concurrently (nothing
-    of this call is saved then)."""
+    recorded: a sign-in sheet is not an opt-in; one outside the campaign's
+    body is tagged non-constituent), the actions (each with an idempotency
+    key and, for contacts, the supporter's own member as target), their
+    campaign memberships and each pledge's follow-up or hearing reminders.
+    Raises ValidationError (keyed by field) when the action itself cannot be
+    (`action_check`: e.g. attendance without a hearing); nothing is saved then.
+    Raises BulkLogConflict when an identical list was saved concurrently
+    (nothing of this call is saved then)."""
+    now = timezone.now()
+    action_check(campaign=campaign, kind=kind, status=status, hearing=hearing, completed_at=now)
     parsed = bulk_parse(text)
     result = BulkLogResult()
     good = [p for p in parsed if not p.error]
 
-    emails = {p.email for p in good if p.email}
-    phones = {p.phone for p in good if p.phone}
-    by_email: dict[str, Supporter] = {}
-    by_phone: dict[str, Supporter] = {}
-    for chunk in _chunks(emails):
-        for supporter in (
-            Supporter.objects.filter(email__in=chunk)
-            .order_by()
-            .only("pk", "email", "phone", "district_id")
-        ):
-            by_email[supporter.email] = supporter
-    for chunk in _chunks(phones):
-        for supporter in (
-            Supporter.objects.filter(phone__in=chunk)
-            .order_by()
-            .only("pk", "email", "phone", "district_id")
-        ):
-            by_phone[supporter.phone] = supporter
-
-    # Resolve each line to an existing supporter, a new one, or no one.
-    resolved: list[tuple[_Parsed, Supporter | None, bool]] = []
-    new_by_identity: dict[str, Supporter] = {}
+    index = identities_load(
+        emails=(p.email for p in good if p.email), phones=(p.phone for p in good if p.phone)
+    )
+    places = place_map(
+        body_id=campaign.decision_body_id, zips=(p.zip_code for p in good if p.zip_code)
+    )
+    # Resolve each line to an existing supporter, a new one, or no one; a new
+    # supporter joins the index, so a later line naming them finds them.
+    resolved: list[tuple[_Parsed, Supporter | None]] = []
     new_supporters: list[Supporter] = []
     for line in good:
-        # An email match wins over a phone match, as in supporter_find.
-        supporter = by_email.get(line.email) if line.email else None
-        if supporter is None and line.phone:
-            supporter = by_phone.get(line.phone)
-        if supporter is not None:
-            resolved.append((line, supporter, False))
-            continue
-        identities = [
-            f"e:{line.email}" if line.email else "",
-            f"p:{line.phone}" if line.phone else "",
-        ]
-        pending = next((new_by_identity[i] for i in identities if i in new_by_identity), None)
-        if pending is not None:
-            resolved.append((line, pending, True))
-            continue
-        if not line.first_name:
-            resolved.append((line, None, False))
-            continue
-        if len(line.first_name) > 100 or len(line.last_name) > 100:
-            line.error = "The name is longer than 100 characters."
-            continue
-        if line.zip_code and not _ZIP_RE.match(line.zip_code):
-            line.error = f"“{line.zip_code[:20]}” is not a 5-digit ZIP code."
-            continue
-        # A phone that already belongs to someone else is not taken again.
-        supporter = Supporter(
-            first_name=line.first_name,
-            last_name=line.last_name,
-            email=line.email,
-            phone=line.phone if line.phone not in by_phone else None,
-            zip_code=line.zip_code,
-        )
-        if supporter.email is None and supporter.phone is None:
-            resolved.append((line, None, False))
-            continue
-        new_supporters.append(supporter)
-        for identity in identities:
-            if identity:
-                new_by_identity[identity] = supporter
-        resolved.append((line, supporter, True))
+        supporter = index.pick(email=line.email, phone=line.phone)
+        if supporter is None:
+            supporter = _new_supporter(line, places=places, index=index)
+            if line.error:
+                continue
+            if supporter is not None:
+                new_supporters.append(supporter)
+                index.add(supporter)
+        resolved.append((line, supporter))
+    created = {id(supporter) for supporter in new_supporters}
 
-    zips = {s.zip_code for s in new_supporters if s.zip_code}
-    district_by_zip = _districts_for_zips(zips) if zips else {}
-    for supporter in new_supporters:
-        supporter.district_id = district_by_zip.get(supporter.zip_code)
-
-    members_by_district: dict[int, int] = {}
-    for district_id, member_id in (
-        CouncilMember.objects.active()
-        .filter(body_id=campaign.decision_body_id, district__isnull=False)
-        .values_list("district_id", "pk")
-    ):
-        # Same choice as target_for_supporter: the first in the default order.
-        members_by_district.setdefault(district_id, member_id)
-
-    now = timezone.now()
     day = timezone.localdate(now).isoformat()
     try:
         with transaction.atomic():
             if new_supporters:
-                Supporter.objects.bulk_create(new_supporters, batch_size=_CHUNK)
-            keys = {}
-            for line, supporter, _created in resolved:
-                if supporter is not None:
-                    keys[line.line] = _idempotency_key(
-                        campaign=campaign,
-                        kind=kind,
-                        status=status,
-                        hearing=hearing,
-                        day=day,
-                        supporter_id=supporter.pk,
-                    )
-            existing_keys = set()
-            for chunk in _chunks(set(keys.values())):
-                existing_keys.update(
-                    Action.objects.filter(idempotency_key__in=chunk)
-                    .order_by()
-                    .values_list("idempotency_key", flat=True)
+                Supporter.objects.bulk_create(new_supporters, batch_size=CHUNK)
+                supporters_tag_non_constituent(
+                    covered=[],
+                    uncovered=[
+                        s.pk for s in new_supporters if places.place(s.zip_code).covered is False
+                    ],
                 )
+            keys = {
+                line.line: _idempotency_key(
+                    campaign=campaign,
+                    kind=kind,
+                    status=status,
+                    hearing=hearing,
+                    day=day,
+                    supporter_id=supporter.pk,
+                )
+                for line, supporter in resolved
+                if supporter is not None
+            }
+            existing_keys = known_idempotency_keys(keys.values())
             open_pledgers = set()
             if status == ActionStatus.PLEDGED:
-                supporter_ids = {s.pk for _l, s, _c in resolved if s is not None}
-                for chunk in _chunks(supporter_ids):
-                    open_pledgers.update(
-                        Action.objects.filter(
-                            campaign=campaign,
-                            kind=kind,
-                            status=ActionStatus.PLEDGED,
-                            supporter_id__in=chunk,
-                        ).values_list("supporter_id", flat=True)
-                    )
+                open_pledgers = open_pledges(
+                    campaign=campaign,
+                    kind=kind,
+                    supporter_ids=(s.pk for _line, s in resolved if s is not None),
+                )
 
             actions = []
             first_line_for_key: dict[str, int] = {}
             results = {}
-            for line, supporter, created in resolved:
+            for line, supporter in resolved:
                 if supporter is None:
                     results[line.line] = LineResult(
                         line.line,
@@ -394,11 +361,7 @@ def bulk_log(
                 key = keys[line.line]
                 if key in existing_keys or supporter.pk in open_pledgers:
                     results[line.line] = LineResult(
-                        line.line,
-                        line.text,
-                        ALREADY,
-                        "Already logged today.",
-                        supporter.pk,
+                        line.line, line.text, ALREADY, "Already logged today.", supporter.pk
                     )
                     continue
                 if key in first_line_for_key:
@@ -412,23 +375,22 @@ def bulk_log(
                     continue
                 first_line_for_key[key] = line.line
                 actions.append(
-                    Action(
-                        supporter_id=supporter.pk,
+                    action_build(
+                        supporter=supporter,
                         campaign=campaign,
                         kind=kind,
                         status=status,
-                        target_id=members_by_district.get(supporter.district_id),
-                        hearing=hearing,
                         source=ActionSource.IMPORT,
-                        logged_by=by,
+                        by=by,
+                        hearing=hearing,
+                        completed_at=now,
                         idempotency_key=key,
-                        completed_at=now if status == ActionStatus.COMPLETED else None,
+                        seats=places.seats,
                     )
                 )
-                results[line.line] = LineResult(
-                    line.line, line.text, CREATED if created else LOGGED, "", supporter.pk
-                )
-            Action.objects.bulk_create(actions, batch_size=_CHUNK)
+                outcome = CREATED if id(supporter) in created else LOGGED
+                results[line.line] = LineResult(line.line, line.text, outcome, "", supporter.pk)
+            actions_record_many(actions=actions)
     except IntegrityError as error:
         raise BulkLogConflict(str(error)) from error
 

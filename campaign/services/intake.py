@@ -73,7 +73,11 @@ from campaign.models import (
     normalize_phone,
     normalize_zip,
 )
-from campaign.services.scheduling import messages_suppress_pending, reminders_on_pledge
+from campaign.services.scheduling import (
+    messages_suppress_pending,
+    reminders_on_pledge,
+    reminders_sms_consent_request,
+)
 
 NON_CONSTITUENT_TAG = "non-constituent"
 # Keep IN lists well under every database's parameter limit.
@@ -277,6 +281,7 @@ class PersonInput:
     language: str = ""
     sector: str = ""
     is_youth: bool | None = None
+    notes: str = ""
 
     def normalised(self) -> "PersonInput":
         """Raises ValidationError on a phone that cannot be a real number."""
@@ -290,10 +295,19 @@ class PersonInput:
             language=self.language or "",
             sector=self.sector or "",
             is_youth=self.is_youth,
+            notes=(self.notes or "").strip(),
         )
 
 
-_FILLED_FIELDS = ("first_name", "last_name", "zip_code", "street_address", "language", "sector")
+_FILLED_FIELDS = (
+    "first_name",
+    "last_name",
+    "zip_code",
+    "street_address",
+    "language",
+    "sector",
+    "notes",
+)
 
 
 def supporter_build(*, person: PersonInput, places: PlaceMap, taken: IdentityIndex) -> Supporter:
@@ -420,14 +434,25 @@ def supporter_intake(
 def supporter_tag_non_constituent(*, supporter: Supporter, covered: bool) -> None:
     """Tag a supporter no district of the body covers; drop the tag of one who
     moved into the body's area. One statement each way."""
+    supporters_tag_non_constituent(
+        covered=[supporter.pk] if covered else [], uncovered=[] if covered else [supporter.pk]
+    )
+
+
+def supporters_tag_non_constituent(*, covered: Iterable[int], uncovered: Iterable[int]) -> None:
+    """`supporter_tag_non_constituent` for many supporters (ids) at once (the
+    bulk paths): a statement or two per thousand."""
     through = Supporter.tags.through
-    if not covered:
+    uncovered, covered = list(uncovered), list(covered)
+    if uncovered:
         tag = Tag.objects.get_or_create(name=NON_CONSTITUENT_TAG)[0]
         through.objects.bulk_create(
-            [through(supporter_id=supporter.pk, tag_id=tag.pk)], ignore_conflicts=True
+            [through(supporter_id=pk, tag_id=tag.pk) for pk in uncovered],
+            ignore_conflicts=True,
+            batch_size=CHUNK,
         )
-    else:
-        through.objects.filter(supporter_id=supporter.pk, tag__name=NON_CONSTITUENT_TAG).delete()
+    for chunk in chunks(covered):
+        through.objects.filter(supporter_id__in=chunk, tag__name=NON_CONSTITUENT_TAG).delete()
 
 
 # ---------------------------------------------------------------------------
@@ -485,6 +510,81 @@ def consent_record(
         wording=wording,
         occurred_at=now,
     )
+
+
+_CONSENT_FIELDS = {
+    Channel.EMAIL: ("email", "email_consent_at", "email_consent_source"),
+    Channel.SMS: ("phone", "sms_consent_at", "sms_consent_source"),
+}
+
+
+def consents_record_attested(
+    *,
+    supporter_ids: Iterable[int],
+    channel: str,
+    source: str,
+    campaign: Campaign | None = None,
+    wording: str = "",
+    now: dt.datetime | None = None,
+) -> int:
+    """An opt-in many people gave, as STAFF attest it (an import's "these
+    people agreed to email"): for each, what `consent_record` records (the
+    ledger row and the current state), never lifting an unsubscribe. Someone
+    without the channel's address is skipped, and so is someone who already
+    agreed on the channel: their first record stands, and a file imported
+    twice records nothing twice. Returns how many consents were recorded.
+
+    Side effects, per thousand supporters: a locking SELECT, one UPDATE, one
+    INSERT of ConsentEvents."""
+    now = now or timezone.now()
+    address, at_field, source_field = _CONSENT_FIELDS[channel]
+    recorded = 0
+    for chunk in chunks(set(supporter_ids)):
+        eligible = Supporter.objects.filter(
+            pk__in=chunk,
+            unsubscribed_at__isnull=True,
+            **{f"{address}__isnull": False, f"{at_field}__isnull": True},
+        ).order_by("pk")
+        if transaction.get_connection().in_atomic_block:
+            # Nobody unsubscribes between this read and the UPDATE.
+            eligible = eligible.select_for_update()
+        ids = list(eligible.values_list("pk", flat=True))
+        if not ids:
+            continue
+        Supporter.objects.filter(pk__in=ids).update(
+            **{at_field: now, source_field: source, "updated_at": now}
+        )
+        ConsentEvent.objects.bulk_create(
+            ConsentEvent(
+                supporter_id=pk,
+                channel=channel,
+                kind=ConsentEvent.Kind.GRANTED,
+                source=source,
+                campaign=campaign,
+                wording=wording,
+                occurred_at=now,
+            )
+            for pk in ids
+        )
+        recorded += len(ids)
+    return recorded
+
+
+def sms_consents_request(
+    *, supporters: Iterable[Supporter], campaign: Campaign, wording: str
+) -> int:
+    """Text consent is confirmed by the phone: ask each supporter's phone to
+    reply YES (once per campaign), as the public form does. A coordinator's
+    word, like a form's, cannot prove a number is the person's. Nobody without
+    a phone, unsubscribed, or who already agreed to texts is asked.
+
+    Side effects: one Message row (INSERT) per supporter asked. Returns how many."""
+    asked = 0
+    for supporter in supporters:
+        if supporter.phone and supporter.unsubscribed_at is None and not supporter.sms_consent_at:
+            reminders_sms_consent_request(supporter=supporter, campaign=campaign, wording=wording)
+            asked += 1
+    return asked
 
 
 def consent_withdraw(*, supporter: Supporter, channel: str, source: str) -> ConsentEvent:

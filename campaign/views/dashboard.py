@@ -505,6 +505,9 @@ def bulk(request, slug):
                     text=data["text"],
                     by=request.user,
                 )
+            except ValidationError as error:
+                # The hearing changed (started, was cancelled) since the form checked it.
+                form.add_error(None, error)
             except BulkLogConflict:
                 form.add_error(
                     None,

@@ -1,14 +1,27 @@
 """Bulk log: per-line results, all or nothing, nothing logged twice, fast."""
 
+import datetime as dt
 import time
 
 import pytest
+import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from campaign.models import Action, ActionKind, ActionSource, ActionStatus, Supporter
+from campaign.models import (
+    Action,
+    ActionKind,
+    ActionSource,
+    ActionStatus,
+    Membership,
+    Supporter,
+)
 from campaign.services import bulk_log as service
+from campaign.services.intake import NON_CONSTITUENT_TAG
 from tests import factories
+from tests.imports.helpers import outbox_rows, quick_log_pledge, reachable
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +40,8 @@ def _known(count, start=0, district=None):
     )
 
 
-def _run(pine_county, text, coordinator, kind=ActionKind.ATTEND_HEARING, **extra):
+# Calls by default: attendance needs a hearing that has started (finding 6).
+def _run(pine_county, text, coordinator, kind=ActionKind.CALL, **extra):
     return service.bulk_log(
         campaign=pine_county["campaign"],
         kind=kind,
@@ -79,16 +93,22 @@ def test_a_created_supporter_gets_the_district_and_target_from_the_zip(pine_coun
     assert action.source == ActionSource.IMPORT and action.logged_by == coordinator
 
 
+def _started_hearing(pine_county):
+    return factories.HearingFactory(
+        campaign=pine_county["campaign"], starts_at=timezone.now() - dt.timedelta(hours=3)
+    )
+
+
 def test_it_reads_a_csv_sign_in_sheet_with_a_header(pine_county, coordinator):
     _known(1)
-    hearing = factories.HearingFactory(campaign=pine_county["campaign"])
+    hearing = _started_hearing(pine_county)
     text = (
         "First Name,Last Name,Email,Phone,ZIP\n"
         "Known,Zero,known0@example.org,,\n"
         "Rosa,Parks,rosa@example.org,612-555-0199,55030\n"
         "=cmd,Evil,,not a phone,\n"
     )
-    result = _run(pine_county, text, coordinator, hearing=hearing)
+    result = _run(pine_county, text, coordinator, kind=ActionKind.ATTEND_HEARING, hearing=hearing)
     assert [(r.line, r.outcome) for r in result.lines] == [
         (2, "logged"),
         (3, "created"),
@@ -118,12 +138,17 @@ def test_the_same_paste_twice_logs_nothing_twice(pine_county, coordinator):
 
 def test_another_kind_or_hearing_is_logged_separately(pine_county, coordinator):
     _known(1)
-    hearing = factories.HearingFactory(campaign=pine_county["campaign"])
-    _run(pine_county, "known0@example.org", coordinator)
-    result = _run(pine_county, "known0@example.org", coordinator, hearing=hearing)
+    hearing, other = _started_hearing(pine_county), _started_hearing(pine_county)
+    attend = ActionKind.ATTEND_HEARING
+    _run(pine_county, "known0@example.org", coordinator, kind=attend, hearing=hearing)
+    result = _run(pine_county, "known0@example.org", coordinator, kind=attend, hearing=other)
     assert result.counts["logged"] == 1
     result = _run(
-        pine_county, "known0@example.org", coordinator, kind=ActionKind.TESTIMONY_IN_PERSON
+        pine_county,
+        "known0@example.org",
+        coordinator,
+        kind=ActionKind.TESTIMONY_IN_PERSON,
+        hearing=hearing,
     )
     assert result.counts["logged"] == 1
     assert Action.objects.count() == 3
@@ -132,9 +157,15 @@ def test_another_kind_or_hearing_is_logged_separately(pine_county, coordinator):
 def test_a_pledge_is_not_duplicated_when_one_is_open(pine_county, coordinator):
     (known,) = _known(1)
     factories.ActionFactory(
-        campaign=pine_county["campaign"], supporter=known, kind=ActionKind.ATTEND_HEARING
+        campaign=pine_county["campaign"], supporter=known, kind=ActionKind.LETTER
     )
-    result = _run(pine_county, "known0@example.org", coordinator, status=ActionStatus.PLEDGED)
+    result = _run(
+        pine_county,
+        "known0@example.org",
+        coordinator,
+        kind=ActionKind.LETTER,
+        status=ActionStatus.PLEDGED,
+    )
     assert result.lines[0].outcome == "already"
     assert Action.objects.count() == 1
 
@@ -207,7 +238,7 @@ def test_the_lookups_are_batched_not_one_per_line(pine_county, coordinator):
     with CaptureQueriesContext(connection) as small:
         _run(pine_county, _mixed_lines(50), coordinator)
     with CaptureQueriesContext(connection) as large:
-        _run(pine_county, _mixed_lines(600), coordinator, kind=ActionKind.CALL)
+        _run(pine_county, _mixed_lines(600), coordinator, kind=ActionKind.LETTER)
     # The same lookups whatever the size; only the batched INSERTs grow
     # (SQLite caps the rows per INSERT statement).
     assert len(_selects(small)) == len(_selects(large)) == 3
@@ -219,7 +250,7 @@ def test_the_page_shows_each_lines_result(client, coordinator, pine_county):
     client.force_login(coordinator)
     response = client.post(
         f"/dashboard/{SLUG}/log/bulk/",
-        {"kind": "attend", "status": "completed", "lines": "known0@example.org\n<b>bad</b>@"},
+        {"kind": "call", "status": "completed", "lines": "known0@example.org\n<b>bad</b>@"},
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -236,16 +267,112 @@ def test_the_page_takes_an_uploaded_csv(client, coordinator, pine_county):
         "sheet.csv", b"email,first_name\nknown0@example.org,K\n", content_type="text/csv"
     )
     response = client.post(
-        f"/dashboard/{SLUG}/log/bulk/", {"kind": "attend", "status": "completed", "file": upload}
+        f"/dashboard/{SLUG}/log/bulk/", {"kind": "call", "status": "completed", "file": upload}
     )
     assert response.context["result"].counts["logged"] == 1
 
 
 def test_an_empty_submission_is_refused_with_a_message(client, coordinator, pine_county):
     client.force_login(coordinator)
-    response = client.post(
-        f"/dashboard/{SLUG}/log/bulk/", {"kind": "attend", "status": "completed"}
-    )
+    response = client.post(f"/dashboard/{SLUG}/log/bulk/", {"kind": "call", "status": "completed"})
     assert response.status_code == 200
     assert "Paste a list or choose a file." in response.content.decode()
     assert Action.objects.count() == 0
+
+
+# ---------------------------------------------------------------------------
+# Through the intake core (issue #10, findings 5, 6, 8)
+# ---------------------------------------------------------------------------
+
+
+def test_a_created_supporter_joins_the_campaigns_base_and_is_found_by_name(
+    pine_county, coordinator
+):
+    _run(pine_county, "María López, maria@example.org, 55007", coordinator)
+    maria = Supporter.objects.get(email="maria@example.org")
+    assert maria.search_name == "maria lopez"
+    membership = Membership.objects.get(supporter=maria)
+    assert (membership.campaign, membership.source) == (pine_county["campaign"], "import")
+
+
+def test_a_created_supporter_outside_the_campaigns_body_is_tagged_non_constituent(
+    pine_county, coordinator
+):
+    _run(pine_county, "Out Side, out@example.org, 55101", coordinator)
+    outsider = Supporter.objects.get(email="out@example.org")
+    assert outsider.district is None
+    assert list(outsider.tags.values_list("name", flat=True)) == [NON_CONSTITUENT_TAG]
+
+
+@pytest.mark.parametrize("kind", [ActionKind.LETTER, ActionKind.ATTEND_HEARING])
+def test_a_bulk_logged_pledge_gets_the_outbox_rows_a_quick_logged_pledge_gets(
+    client, coordinator, pine_county, kind
+):
+    campaign = pine_county["campaign"]
+    hearing = factories.HearingFactory(campaign=campaign) if kind == "attend" else None
+    quick, bulk = reachable(pine_county, 2)
+    client.force_login(coordinator)
+    with time_machine.travel(timezone.now(), tick=False):
+        quick_log_pledge(client, campaign=campaign, supporter=quick, kind=kind, hearing=hearing)
+        _run(
+            pine_county,
+            bulk.email,
+            coordinator,
+            kind=kind,
+            status=ActionStatus.PLEDGED,
+            hearing=hearing,
+        )
+    assert outbox_rows(quick)
+    assert outbox_rows(bulk) == outbox_rows(quick)
+
+
+def test_attendance_without_a_hearing_is_an_error_next_to_the_hearing_field(
+    client, coordinator, pine_county
+):
+    _known(1)
+    client.force_login(coordinator)
+    response = client.post(
+        f"/dashboard/{SLUG}/log/bulk/",
+        {"kind": "attend", "status": "completed", "lines": "known0@example.org"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["hearing"] == [
+        "Choose the hearing: testimony and attendance are for one hearing."
+    ]
+    assert response.context["result"] is None
+    assert Action.objects.count() == 0
+
+
+def test_completed_testimony_at_a_hearing_that_has_not_started_is_refused(
+    client, coordinator, pine_county
+):
+    _known(1)
+    upcoming = factories.HearingFactory(campaign=pine_county["campaign"])
+    client.force_login(coordinator)
+    response = client.post(
+        f"/dashboard/{SLUG}/log/bulk/",
+        {
+            "kind": "testify",
+            "status": "completed",
+            "hearing": upcoming.pk,
+            "lines": "known0@example.org",
+        },
+    )
+    assert response.context["form"].errors["hearing"] == [
+        "Nobody has testified at or attended a hearing that has not started."
+    ]
+    assert Action.objects.count() == 0
+
+
+def test_the_service_saves_nothing_for_a_hearing_kind_without_a_hearing(pine_county, coordinator):
+    _known(1)
+    with pytest.raises(ValidationError) as refused:
+        _run(
+            pine_county,
+            "known0@example.org\nNew Person, new@example.org",
+            coordinator,
+            kind=ActionKind.ATTEND_HEARING,
+        )
+    assert list(refused.value.message_dict) == ["hearing"]
+    assert Action.objects.count() == 0
+    assert not Supporter.objects.filter(email="new@example.org").exists()

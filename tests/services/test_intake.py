@@ -26,11 +26,14 @@ from campaign.services.intake import (
     Trust,
     action_record,
     consent_record,
+    consents_record_attested,
     identities_load,
     place_map,
     seat_holders,
+    sms_consents_request,
     supporter_intake,
     supporter_match,
+    supporters_tag_non_constituent,
 )
 from tests import factories
 
@@ -353,3 +356,84 @@ def test_a_new_pledge_gets_its_follow_up_in_the_outbox(county, constituent):
     )
     rows = list(Message.objects.filter(action=action).values_list("kind", "channel"))
     assert rows == [(MessageKind.PLEDGE_FOLLOWUP, Channel.EMAIL)]
+
+
+# ---------------------------------------------------------------------------
+# Batch forms (bulk log, imports)
+# ---------------------------------------------------------------------------
+
+
+def test_staff_notes_replace_the_stored_ones_and_a_blank_keeps_them(county):
+    known = factories.SupporterFactory(email="ana@example.org", notes="Met at the fair")
+    supporter_intake(person=_person(notes=""), trust=Trust.STAFF)
+    known.refresh_from_db()
+    assert known.notes == "Met at the fair"
+    supporter_intake(person=_person(notes=" Prefers calls "), trust=Trust.STAFF)
+    known.refresh_from_db()
+    assert known.notes == "Prefers calls"
+
+
+def test_attested_consents_for_many_record_what_consent_record_records(county):
+    one = factories.SupporterFactory(email="one@example.org")
+    many = factories.SupporterFactory(email="many@example.org")
+    single = consent_record(
+        supporter=one, channel=Channel.EMAIL, source="import: sheet", campaign=county["campaign"]
+    )
+    assert (
+        consents_record_attested(
+            supporter_ids=[many.pk],
+            channel=Channel.EMAIL,
+            source="import: sheet",
+            campaign=county["campaign"],
+        )
+        == 1
+    )
+    batch = ConsentEvent.objects.get(supporter=many)
+    fields = ("channel", "kind", "source", "campaign_id", "wording")
+    assert [getattr(batch, f) for f in fields] == [getattr(single, f) for f in fields]
+    many.refresh_from_db()
+    assert (many.email_consent_at, many.email_consent_source) == (
+        batch.occurred_at,
+        "import: sheet",
+    )
+
+
+def test_attested_consents_skip_the_unsubscribed_the_unreachable_and_the_already_agreed(county):
+    gone = factories.SupporterFactory(email="gone@example.org", unsubscribed_at=timezone.now())
+    no_phone = factories.SupporterFactory(email="np@example.org", phone=None)
+    agreed = factories.SupporterFactory(
+        phone="+16125550123", sms_consent_at=timezone.now(), sms_consent_source="sms_start"
+    )
+    ids = [gone.pk, no_phone.pk, agreed.pk]
+    assert consents_record_attested(supporter_ids=ids, channel=Channel.SMS, source="x") == 0
+    agreed.refresh_from_db()
+    assert agreed.sms_consent_source == "sms_start"
+    assert ConsentEvent.objects.count() == 0
+
+
+def test_text_consent_is_asked_of_the_phone_not_recorded(county):
+    ask = factories.SupporterFactory(phone="+16125550123")
+    skipped = [
+        factories.SupporterFactory(phone=None),
+        factories.SupporterFactory(phone="+16125550124", unsubscribed_at=timezone.now()),
+        factories.SupporterFactory(phone="+16125550125", sms_consent_at=timezone.now()),
+    ]
+    asked = sms_consents_request(
+        supporters=[ask, *skipped], campaign=county["campaign"], wording="import: sheet"
+    )
+    assert asked == 1
+    [request] = Message.objects.all()
+    assert (request.supporter, request.kind, request.channel) == (
+        ask,
+        MessageKind.SMS_CONSENT_REQUEST,
+        Channel.SMS,
+    )
+    ask.refresh_from_db()
+    assert ask.sms_consent_at is None
+
+
+def test_tagging_many_non_constituents_tags_and_untags_like_one_by_one(county):
+    inside, outside = factories.SupporterFactory(), factories.SupporterFactory()
+    supporters_tag_non_constituent(covered=[], uncovered=[inside.pk, outside.pk])
+    supporters_tag_non_constituent(covered=[inside.pk], uncovered=[outside.pk])
+    assert list(Supporter.objects.filter(tags__name=NON_CONSTITUENT_TAG)) == [outside]
