@@ -10,7 +10,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from campaign.models import ActionKind, ActionStatus, Campaign, Language, Sector
-from campaign.selectors import DateRange, campaign_actions, campaign_supporters
+from campaign.selectors import DateRange, campaign_actions, campaign_memberships
 
 # Rows fetched per round trip (a server-side cursor on PostgreSQL), and rows
 # written per chunk of the response: one write per row would cost a write
@@ -93,14 +93,22 @@ SUPPORTER_COLUMNS = [
     ("unsubscribed_at", "unsubscribed_at"),
     ("created_at", "created_at"),
 ]
+# When and how each joined this campaign's base (campaign.Membership).
+MEMBERSHIP_COLUMNS = [("joined_at", "joined_at"), ("joined_through", "source")]
 
 
 def supporters_csv_response(campaign: Campaign, date_range: DateRange) -> StreamingHttpResponse:
-    """The campaign's base (personal data: coordinators only)."""
+    """The campaign's base, one row per member, those who joined inside the
+    range (personal data: coordinators only)."""
+    columns = [
+        *((name, f"supporter__{source}") for name, source in SUPPORTER_COLUMNS),
+        *MEMBERSHIP_COLUMNS,
+    ]
     rows = (
-        campaign_supporters(campaign, date_range)
-        .order_by("pk")
-        .values_list(*(source for _name, source in SUPPORTER_COLUMNS))
+        campaign_memberships(campaign, date_range)
+        # Served by the one-membership (campaign, supporter) unique index.
+        .order_by("supporter_id")
+        .values_list(*(source for _name, source in columns))
         .iterator(chunk_size=CHUNK_SIZE)
     )
     # Labels translated once, not once per row.
@@ -118,7 +126,7 @@ def supporters_csv_response(campaign: Campaign, date_range: DateRange) -> Stream
 
     return _response(
         _filename(campaign, "supporters", date_range),
-        [name for name, _source in SUPPORTER_COLUMNS],
+        [name for name, _source in columns],
         labelled(),
     )
 

@@ -518,19 +518,60 @@ def roster_summary(
     ]
 
 
+@dataclass
+class RosterLine:
+    """One person at one hearing, with every kind they pledged or did for it."""
+
+    supporter: Supporter
+    hearing: Hearing | None
+    actions: list[Action]
+    reached: bool
+
+    @property
+    def kinds(self) -> list[ActionKind]:
+        return [ActionKind(action.kind) for action in self.actions]
+
+    @property
+    def confirmed(self) -> bool:
+        """Reached by the call list, or every kind on the line done."""
+        return self.reached or all(a.status == ActionStatus.COMPLETED for a in self.actions)
+
+
 def roster(
     campaign: Campaign, date_range: DateRange = ALL_DATES, hearing: Hearing | None = None
-) -> list[Action]:
-    """Who pledged to testify or attend, with contact details. One query."""
+) -> list[RosterLine]:
+    """Who pledged to testify or attend, with contact details: one line per
+    person per hearing, their kinds together, by name. One query."""
     reached = Tag.objects.filter(
         name=reached_tag_name(campaign), supporters=OuterRef("supporter_id")
     )
-    return list(
+    actions = (
         _roster_actions(campaign, date_range, hearing)
         .annotate(reached=Exists(reached))
-        .select_related("supporter", "hearing", "target")
-        .order_by("kind", "supporter__last_name", "supporter__first_name", "id")
+        .select_related("supporter", "hearing")
+        .order_by(
+            "supporter__last_name",
+            "supporter__first_name",
+            "supporter_id",
+            F("hearing__starts_at").asc(nulls_last=True),
+            "hearing_id",
+            "id",
+        )
     )
+    order = {kind: index for index, kind in enumerate(HEARING_KINDS)}
+    lines: list[RosterLine] = []
+    for action in actions:
+        line = lines[-1] if lines else None
+        if line is None or (line.supporter.pk, getattr(line.hearing, "pk", None)) != (
+            action.supporter_id,
+            action.hearing_id,
+        ):
+            line = RosterLine(action.supporter, action.hearing, [], action.reached)
+            lines.append(line)
+        line.actions.append(action)
+    for line in lines:
+        line.actions.sort(key=lambda a: (order[a.kind], a.pk))
+    return lines
 
 
 # ---------------------------------------------------------------------------

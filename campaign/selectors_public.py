@@ -3,7 +3,7 @@ no supporter's name, email or phone is ever part of a public figure."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import get_object_or_404
 
 from campaign.models import (
@@ -14,9 +14,9 @@ from campaign.models import (
     ActionStatus,
     Campaign,
     CampaignStatus,
-    ConsentEvent,
     CouncilMember,
     Hearing,
+    Membership,
     Stance,
     Supporter,
 )
@@ -69,17 +69,11 @@ def campaign_current_positions(*, campaign: Campaign) -> dict[int, str]:
 def campaign_public_progress(*, campaign: Campaign) -> PublicProgress:
     """Aggregate figures for the public page.
 
-    Supporters: distinct people with an action or a consent given through this
-    campaign. Testimonies pledged: in-person and written testimony pledges not
+    Supporters: the campaign's base (campaign.Membership: signed up, imported
+    or acted), as on the dashboard. Testimonies pledged: in-person and written testimony pledges not
     cancelled (completed ones included). Votes secured: members whose current
     stance is champion or yes."""
-    action_people = Action.objects.filter(campaign=campaign).values("supporter_id")
-    consent_people = ConsentEvent.objects.filter(
-        campaign=campaign, kind=ConsentEvent.Kind.GRANTED
-    ).values("supporter_id")
-    supporters = Supporter.objects.filter(
-        Q(pk__in=action_people) | Q(pk__in=consent_people)
-    ).count()
+    supporters = Membership.objects.filter(campaign=campaign).count()
     counts = dict(
         Action.objects.filter(campaign=campaign, status=ActionStatus.COMPLETED)
         .values_list("kind")

@@ -117,6 +117,7 @@ class SupporterFactory(factory.django.DjangoModelFactory):
 class ActionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Action
+        skip_postgeneration_save = True
 
     supporter = factory.SubFactory(SupporterFactory)
     campaign = factory.SubFactory(CampaignFactory)
@@ -125,6 +126,18 @@ class ActionFactory(factory.django.DjangoModelFactory):
     completed_at = factory.LazyAttribute(
         lambda a: timezone.now() if a.status == models.ActionStatus.COMPLETED else None
     )
+
+    @factory.post_generation
+    def joins_base(self, create, extracted, **kwargs):
+        # An action makes its supporter a member of the campaign's base (the
+        # intake core writes both); `joins_base=False` leaves the action alone,
+        # as stored before memberships existed.
+        if create and extracted is not False:
+            models.Membership.objects.get_or_create(
+                campaign_id=self.campaign_id,
+                supporter_id=self.supporter_id,
+                defaults={"source": self.source, "joined_at": self.created_at},
+            )
 
 
 class StanceFactory(factory.django.DjangoModelFactory):

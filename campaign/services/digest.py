@@ -14,6 +14,7 @@ from campaign.models import (
     Campaign,
     CampaignStatus,
     Channel,
+    Membership,
     MessageKind,
     Stance,
     Supporter,
@@ -40,10 +41,11 @@ def digest_figures(*, now: dt.datetime | None = None) -> dict:
         campaigns.append(
             {
                 "name": campaign.name,
-                "new_supporters": actions.filter(created_at__gte=since)
-                .values("supporter_id")
-                .distinct()
-                .count(),
+                # Those who joined the campaign's base (signed up, imported or
+                # acted), each once: the dashboard's definition.
+                "new_supporters": Membership.objects.filter(
+                    campaign=campaign, joined_at__gte=since
+                ).count(),
                 "completed_actions": actions.filter(completed_at__gte=since).count(),
                 "overdue_pledges": actions.filter(status=ActionStatus.PLEDGED)
                 .filter(

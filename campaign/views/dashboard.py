@@ -39,6 +39,7 @@ from campaign.roles import DASHBOARD_PERMISSION, PERSONAL_DATA_PERMISSION, can_s
 from campaign.services.actions import action_log, target_for_supporter
 from campaign.services.bulk_log import OUTCOME_LABELS, BulkLogConflict, bulk_log
 from campaign.services.call_list import CallResult, call_result_record
+from campaign.services.intake import seat_holders
 from campaign.services.stances import stance_record
 from campaign.services.supporters import supporter_upsert
 
@@ -563,12 +564,11 @@ def call_list(request, slug):
         return redirect("dashboard:call_list", slug=campaign.slug)
     supporters, total = selectors.call_list(campaign)
     language = request.GET.get("lang", "en")
-    members = {}
-    for member in CouncilMember.objects.active().filter(body_id=campaign.decision_body_id):
-        # The same member target_for_supporter picks: the first in the default order.
-        members.setdefault(member.district_id, member)
+    # Each district's seat holder by the intake core's one rule (two queries).
+    seats = seat_holders(campaign.decision_body_id)
+    members = CouncilMember.objects.in_bulk({pk for pk in seats.values() if pk})
     for supporter in supporters:
-        supporter.member = members.get(supporter.district_id)
+        supporter.member = members.get(seats.get(supporter.district_id))
     return render(
         request,
         "dashboard/call_list.html",

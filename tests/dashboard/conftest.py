@@ -22,6 +22,7 @@ from campaign.models import (
     ActionKind,
     ActionStatus,
     Language,
+    Membership,
     Message,
     MessageKind,
     MessageStatus,
@@ -102,6 +103,8 @@ def seeded(pine_county):
         completed_at=long_ago, created_at=long_ago - dt.timedelta(days=1)
     )
     Supporter.objects.filter(pk=s5.pk).update(created_at=long_ago - dt.timedelta(days=1))
+    # s5 joined the base with that first action.
+    Membership.objects.filter(supporter=s5).update(joined_at=long_ago - dt.timedelta(days=1))
 
     other = factories.CampaignFactory(decision_body=pine_county["body"], slug="other-campaign")
     factories.ActionFactory(

@@ -2,8 +2,17 @@
 
 import pytest
 
-from campaign.models import Channel, ConsentEvent, Message, MessageKind, MessageStatus
+from campaign.models import (
+    ActionSource,
+    Channel,
+    ConsentEvent,
+    Membership,
+    Message,
+    MessageKind,
+    MessageStatus,
+)
 from campaign.services.call_list import CallResult
+from campaign.services.intake import seat_holders
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -15,33 +24,48 @@ def _listed(client):
     return [s.email for s in client.get(URL).context["supporters"]]
 
 
-def test_it_lists_open_pledges_and_sign_ups_with_no_action(client, coordinator, seeded):
-    # A sign-up for this campaign (consent recorded on its page), no action yet.
+def test_it_lists_the_whole_base_open_pledges_first(client, coordinator, seeded):
+    # A sign-up for this campaign, no action yet: a member of its base.
     newcomer = factories.SupporterFactory(
         first_name="New", last_name="Comer", email="newcomer@example.org", phone="+16125550777"
     )
-    ConsentEvent.objects.create(
-        supporter=newcomer,
-        channel=Channel.SMS,
-        kind=ConsentEvent.Kind.GRANTED,
-        source="public form",
-        campaign=seeded["campaign"],
-        occurred_at=newcomer.created_at,
+    Membership.objects.create(
+        campaign=seeded["campaign"], supporter=newcomer, source=ActionSource.PUBLIC_FORM
     )
+    # Has no phone: nothing to call.
+    no_phone = factories.SupporterFactory(email="nophone@example.org", phone=None)
+    Membership.objects.create(campaign=seeded["campaign"], supporter=no_phone, source="import")
     client.force_login(coordinator)
     response = client.get(URL)
-    # s1 (meeting), s2 (testify), s4 (attend) have open pledges; s3, s5 only
-    # completed actions; s6 acts in another campaign.
+    # s1 (meeting), s2 (testify), s4 (attend) have open pledges and come first;
+    # then the newcomer, s3 and s5 (only completed actions), by name; s6 acts
+    # in another campaign only.
     assert [s.email for s in response.context["supporters"]] == [
-        "newcomer@example.org",
         "seeded1@example.org",
         "seeded2@example.org",
         "seeded4@example.org",
+        "newcomer@example.org",
+        "seeded3@example.org",
+        "seeded5@example.org",
     ]
-    assert response.context["total"] == 4
+    assert response.context["total"] == 6
     html = response.content.decode()
     assert "Hello {member_name}, my name is {supporter_name}." in html
-    assert "Signed up, no action yet" in html
+    assert "everyone in the campaign's base with a phone" in html
+    assert "No open pledge" in html
+
+
+def test_it_names_each_supporters_seat_holder(client, coordinator, seeded):
+    # Two active members share district 1's seat: the first by name holds it.
+    factories.CouncilMemberFactory(
+        body=seeded["body"], district=seeded["districts"][0], name="Aaron Early"
+    )
+    client.force_login(coordinator)
+    members = {s.email: s.member for s in client.get(URL).context["supporters"]}
+    seats = seat_holders(seeded["body"].pk)
+    assert members["seeded1@example.org"].pk == seats[seeded["districts"][0].pk]
+    assert members["seeded1@example.org"].name == "Aaron Early"
+    assert members["seeded5@example.org"] is None
 
 
 def _record(client, supporter, result, note=""):

@@ -185,3 +185,17 @@ def test_the_index_shows_headline_numbers(client, coordinator, seeded):
     assert main.secured_count == 1
     assert by_slug["other-campaign"].secured_count == 1
     assert "1 of 4 votes" in response.content.decode()
+
+
+def test_the_overdue_phone_column_shows_a_phone_or_nothing(client, coordinator, seeded):
+    # The overdue pledger has no phone: their email must not stand in for one.
+    s2 = seeded["supporters"][1]
+    s2.phone = None
+    s2.save()
+    html = _get(client, coordinator).content.decode()
+    table = html[
+        html.index('id="overdue-table"') : html.index("</table>", html.index('id="overdue-table"'))
+    ]
+    assert "Zelda2 Quixote2" in table
+    assert "seeded2@example.org" not in table
+    assert "tel:" not in table
