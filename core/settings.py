@@ -194,6 +194,9 @@ PUBLIC_POST_RATE = env.str("PUBLIC_POST_RATE", default="10/m")
 PUBLIC_UNSUBSCRIBE_RATE = env.str("PUBLIC_UNSUBSCRIBE_RATE", default="120/m")
 # How long the links in emails (/a/ action page, /u/ unsubscribe) stay valid.
 PUBLIC_TOKEN_MAX_AGE_DAYS = env.int("PUBLIC_TOKEN_MAX_AGE_DAYS", default=365)
+if PUBLIC_TOKEN_MAX_AGE_DAYS < 30:
+    # CAN-SPAM: an unsubscribe link must keep working for 30 days after the email.
+    raise ImproperlyConfigured("PUBLIC_TOKEN_MAX_AGE_DAYS must be at least 30 (CAN-SPAM).")
 # A sign-up that named an address already on the list waits this long for
 # its owner to confirm it from the emailed link.
 SIGNUP_CONFIRM_MAX_AGE_DAYS = env.int("SIGNUP_CONFIRM_MAX_AGE_DAYS", default=7)

@@ -51,6 +51,19 @@ def test_settings_refuse_the_default_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_settings_refuse_personal_links_that_expire_before_30_days():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=_settings_env(DEBUG="1", PUBLIC_TOKEN_MAX_AGE_DAYS="29"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "PUBLIC_TOKEN_MAX_AGE_DAYS must be at least 30 (CAN-SPAM)." in result.stderr
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
