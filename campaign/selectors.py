@@ -49,7 +49,6 @@ from campaign.models import (
     ActionKind,
     ActionStatus,
     Campaign,
-    CouncilMember,
     District,
     Hearing,
     Language,
@@ -65,6 +64,7 @@ from campaign.models import (
     normalize_phone,
     normalize_zip,
 )
+from campaign.selectors_common import latest_stances, members_with_stance
 
 # Supporters with these tags never appear on a call list (see services.call_list).
 DO_NOT_CALL_TAG = "do-not-call"
@@ -193,12 +193,9 @@ def campaigns_overview() -> list[Campaign]:
 
 
 def _secured_by_campaign(campaign_ids: list[int]) -> dict[int, int]:
-    latest = Stance.objects.filter(
-        campaign_id=OuterRef("campaign_id"), member_id=OuterRef("member_id")
-    ).order_by("-recorded_at", "-id")
     rows = (
-        Stance.objects.filter(campaign_id__in=campaign_ids, member__active=True)
-        .filter(pk=Subquery(latest.values("pk")[:1]))
+        latest_stances()
+        .filter(campaign_id__in=campaign_ids, member__active=True)
         .filter(position__in=SECURED_POSITIONS)
         .values("campaign_id")
         .annotate(n=Count("*"))
@@ -224,18 +221,7 @@ class WhipCount:
 
 
 def _members_with_stance(campaign: Campaign, date_range: DateRange) -> QuerySet:
-    latest = Stance.objects.filter(campaign=campaign, member=OuterRef("pk"))
-    if date_range.end_before:
-        latest = latest.filter(recorded_at__lt=date_range.end_before)
-    latest = latest.order_by("-recorded_at", "-id")
-    return (
-        CouncilMember.objects.active()
-        .filter(body_id=campaign.decision_body_id)
-        .annotate(
-            position=Coalesce(Subquery(latest.values("position")[:1]), Value(Position.UNKNOWN)),
-            stance_at=Subquery(latest.values("recorded_at")[:1]),
-        )
-    )
+    return members_with_stance(campaign, before=date_range.end_before)
 
 
 def whip_count(campaign: Campaign, date_range: DateRange = ALL_DATES) -> WhipCount:

@@ -3,7 +3,7 @@ no supporter's name, email or phone is ever part of a public figure."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.shortcuts import get_object_or_404
 
 from campaign.models import (
@@ -17,9 +17,9 @@ from campaign.models import (
     CouncilMember,
     Hearing,
     Membership,
-    Stance,
     Supporter,
 )
+from campaign.selectors_common import current_positions
 from campaign.services.intake import place_map
 
 
@@ -53,17 +53,9 @@ def campaign_next_hearing(*, campaign: Campaign) -> Hearing | None:
 
 
 def campaign_current_positions(*, campaign: Campaign) -> dict[int, str]:
-    """member id -> current position (the latest Stance row), active members only."""
-    latest = Stance.objects.filter(campaign=campaign, member=OuterRef("pk")).order_by(
-        "-recorded_at", "-id"
-    )
-    rows = (
-        CouncilMember.objects.active()
-        .filter(body_id=campaign.decision_body_id)
-        .annotate(position=Subquery(latest.values("position")[:1]))
-        .values_list("pk", "position")
-    )
-    return {pk: position for pk, position in rows if position}
+    """member id -> current position (unknown when never recorded), active
+    members only: the dashboard's definition (selectors_common)."""
+    return current_positions(campaign)
 
 
 def campaign_public_progress(*, campaign: Campaign) -> PublicProgress:
