@@ -65,6 +65,7 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.selectors_common import latest_stances, members_with_stance
+from campaign.services.intake import supporter_match
 
 # Supporters with these tags never appear on a call list (see services.call_list).
 DO_NOT_CALL_TAG = "do-not-call"
@@ -655,21 +656,18 @@ def supporters_likely_duplicates(
     limit: int = LIKELY_DUPLICATES_LIMIT,
 ) -> list[Supporter]:
     """Supporters who may be the person about to be added: the same email or
-    the same phone (supporter_find's identity rule), the same full name once
+    the same phone (the intake core's identity rule), the same full name once
     folded, or the same folded last name, first-name initial and ZIP.
 
     Each one carries `duplicate_reasons`, a list of "email", "phone", "name",
     "name_zip"; the email and phone matches come first. At most three
     queries (one per identity look-up, one for the names)."""
-    # The identity rule lives in one place; the intake core will own it.
-    from campaign.services.supporters import supporter_find
-
     reasons: dict[int, list[str]] = {}
     for reason, value in (("email", email), ("phone", phone)):
         if not value:
             continue
         try:
-            match = supporter_find(**{reason: value})
+            match = supporter_match(**{reason: value})
         except ValidationError:  # a phone that cannot be normalised matches nobody
             match = None
         if match is not None:

@@ -192,8 +192,11 @@ class PlaceMap:
     body_id: int | None
     # zip -> [(district id, body id)]
     zips: dict[str, list[tuple[int, int]]]
-    # The body's districts -> the active member holding the seat (or None).
-    seats: dict[int, int | None]
+    # The body's districts whose seat is held -> the member holding it.
+    seats: dict[int, int]
+    # The body's districts, read only when a known district must be told
+    # apart from another body's.
+    _body_districts: set[int] | None = None
 
     def place(self, zip_code: str, current_district_id: int | None = None) -> Place:
         """Where a supporter with this ZIP lives (rules in the module docstring).
@@ -210,11 +213,18 @@ class PlaceMap:
         if (
             self.body_id is not None
             and current_district_id is not None
-            and current_district_id not in self.seats
+            and current_district_id not in self.body_districts()
         ):
             # A district of another body (a city council, say) is not ours to clear.
             return Place(current_district_id, covered)
         return Place(None, covered)
+
+    def body_districts(self) -> set[int]:
+        if self._body_districts is None:
+            self._body_districts = set(
+                District.objects.filter(body_id=self.body_id).values_list("pk", flat=True)
+            )
+        return self._body_districts
 
     def districts_covering(self, zip_code: str) -> list[int]:
         """The districts covering the ZIP: the body's, or any body's without one."""
@@ -227,18 +237,22 @@ class PlaceMap:
         return self.seats.get(district_id) if district_id is not None else None
 
 
-def seat_holders(body_id: int) -> dict[int, int | None]:
-    """Each district of the body -> the active member holding its seat: the
-    first by name (then id) when two share one; None when vacant. One query."""
-    seats: dict[int, int | None] = {}
-    for district_id, member_id, active in (
-        District.objects.filter(body_id=body_id)
-        .order_by("pk", "members__name", "members__id")
-        .values_list("pk", "members__pk", "members__active")
-    ):
-        seats.setdefault(district_id, None)
-        if member_id is not None and active and seats[district_id] is None:
-            seats[district_id] = member_id
+def seat_holder_candidates(body_id: int):
+    """THE seat-holder rule as a queryset: a district's seat is held by its
+    first active member by name, then id (usually the only one)."""
+    return (
+        CouncilMember.objects.active()
+        .filter(body_id=body_id, district__isnull=False)
+        .order_by("district_id", "name", "id")
+    )
+
+
+def seat_holders(body_id: int) -> dict[int, int]:
+    """Each district of the body whose seat is held -> the member holding it.
+    One query."""
+    seats: dict[int, int] = {}
+    for district_id, member_id in seat_holder_candidates(body_id).values_list("district_id", "pk"):
+        seats.setdefault(district_id, member_id)
     return seats
 
 
@@ -259,8 +273,14 @@ def place_map(*, body_id: int | None, zips: Iterable[str]) -> PlaceMap:
 def member_for_supporter(*, supporter: Supporter, campaign: Campaign) -> CouncilMember | None:
     """The supporter's own member on the campaign's body, or None when their
     district is unknown or belongs to another body."""
-    member_id = seat_holders(campaign.decision_body_id).get(supporter.district_id)
-    return CouncilMember.objects.filter(pk=member_id).first() if member_id else None
+    if supporter.district_id is None:
+        return None
+    return (
+        seat_holder_candidates(campaign.decision_body_id)
+        .filter(district_id=supporter.district_id)
+        .select_related("district")
+        .first()
+    )
 
 
 # ---------------------------------------------------------------------------

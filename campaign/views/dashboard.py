@@ -26,6 +26,7 @@ from campaign.forms.dashboard import (
 )
 from campaign.models import (
     ActionKind,
+    ActionSource,
     Campaign,
     CouncilMember,
     District,
@@ -36,12 +37,17 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.roles import DASHBOARD_PERMISSION, PERSONAL_DATA_PERMISSION, can_see_personal_data
-from campaign.services.actions import action_log, target_for_supporter
 from campaign.services.bulk_log import OUTCOME_LABELS, BulkLogConflict, bulk_log
 from campaign.services.call_list import CallResult, call_result_record
-from campaign.services.intake import seat_holders
+from campaign.services.intake import (
+    PersonInput,
+    Trust,
+    action_record,
+    member_for_supporter,
+    seat_holders,
+    supporter_intake,
+)
 from campaign.services.stances import stance_record
-from campaign.services.supporters import supporter_upsert
 
 STANCE_PERMISSION = "campaign.add_stance"
 
@@ -386,7 +392,12 @@ def quick_log(request, slug):
         elif new_form.is_valid():
             try:
                 with transaction.atomic():
-                    upserted = supporter_upsert(**person)
+                    upserted = supporter_intake(
+                        person=PersonInput(**person),
+                        trust=Trust.STAFF,
+                        campaign=campaign,
+                        source=ActionSource.PHONE_BANK,
+                    )
             except ValidationError as error:
                 errors = (
                     error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
@@ -416,11 +427,12 @@ def quick_log(request, slug):
             data = log_form.cleaned_data
             try:
                 with transaction.atomic():
-                    _action, created = action_log(
+                    _action, created = action_record(
                         supporter=supporter,
                         campaign=campaign,
                         kind=data["kind"],
                         status=data["status"],
+                        source=ActionSource.PHONE_BANK,
                         target=data["target"],
                         hearing=data["hearing"],
                         note=data["note"],
@@ -428,8 +440,14 @@ def quick_log(request, slug):
                         idempotency_key=f"quicklog:{request.user.pk}:{data['token']}",
                     )
             except ValidationError as error:
-                for message in error.messages:
-                    log_form.add_error(None, message)
+                errors = (
+                    error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+                )
+                for field_name, field_errors in errors.items():
+                    for message in field_errors:
+                        log_form.add_error(
+                            field_name if field_name in log_form.fields else None, message
+                        )
             else:
                 if created:
                     messages.success(
@@ -456,7 +474,7 @@ def quick_log(request, slug):
     if supporter is not None:
         # The supporter's own commissioner is the default, named on the screen;
         # a target kept from the last call is preselected only when ticked for.
-        own = target_for_supporter(supporter=supporter, campaign=campaign)
+        own = member_for_supporter(supporter=supporter, campaign=campaign)
         target_note = _target_note(supporter, own, kept)
         shown = kept or own
         if log_form is None:
