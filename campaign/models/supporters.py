@@ -126,6 +126,9 @@ REACHABLE: dict[str, tuple[ReachCondition, ...]] = {
 }
 
 
+CONSENT_FIELDS = ("email_consent_at", "sms_consent_at")
+
+
 def reachable_q(channel: str) -> models.Q:
     """REACHABLE[channel] as a filter on supporters."""
     condition = models.Q()
@@ -255,10 +258,14 @@ class Supporter(TimeStampedModel):
         if self.zip_code and self.district_id is None:
             self.district = District.objects.for_zip(self.zip_code)
 
-    def unreachable_reason(self, channel: str) -> str | None:
+    def unreachable_reason(self, channel: str, *, consent: bool = True) -> str | None:
         """Why nothing may be sent to this supporter on `channel` (the first
-        condition of REACHABLE that fails), or None when something may."""
+        condition of REACHABLE that fails), or None when something may.
+        `consent=False` skips the consent condition: for the answer to what
+        was asked on the public form (scheduling.REQUESTED_MESSAGES)."""
         for condition in REACHABLE[channel]:
+            if not consent and condition.field in CONSENT_FIELDS:
+                continue
             if not condition.holds(self):
                 return condition.reason
         return None

@@ -50,6 +50,7 @@ from campaign.models import (
 from campaign.services.scheduling import (
     HEARING_OFFSETS,
     HEARING_REMINDER_KINDS,
+    REQUESTED_MESSAGES,
     TRANSACTIONAL_SMS_KINDS,
     hearing_reminder_due,
     messages_suppress_pending,
@@ -184,7 +185,9 @@ def _recheck(message: Message, now: dt.datetime) -> Verdict | None:
         if kind in TRANSACTIONAL_SMS_KINDS:
             if not supporter.phone:
                 return Verdict(MessageStatus.SUPPRESSED, "no phone number")
-        elif reason := supporter.unreachable_reason(message.channel):
+        elif reason := supporter.unreachable_reason(
+            message.channel, consent=(kind, message.channel) not in REQUESTED_MESSAGES
+        ):
             return Verdict(MessageStatus.SUPPRESSED, reason)
     elif message.user is None or not message.user.is_active or not message.user.email:
         return Verdict(MessageStatus.SUPPRESSED, "staff recipient inactive or without email")

@@ -43,6 +43,17 @@ TRANSACTIONAL_SMS_KINDS = (
     MessageKind.SMS_OPTIN_CONFIRMATION,
     MessageKind.SMS_HELP,
 )
+# Answers to what the public form asked for: the new supporter's link to
+# their page, "please confirm" to a known address, "reply YES" to a phone.
+# They need the address, not marketing consent (asking for consent is their
+# point), and never go to someone who unsubscribed or bounced.
+REQUESTED_MESSAGES = frozenset(
+    {
+        (MessageKind.SIGNUP_CONFIRMATION, Channel.EMAIL),
+        (MessageKind.SIGNUP_CONFIRM_REQUEST, Channel.EMAIL),
+        (MessageKind.SMS_CONSENT_REQUEST, Channel.SMS),
+    }
+)
 THANKS_AT = dt.time(10, 0)
 
 
@@ -152,7 +163,9 @@ def reminders_on_signup(*, supporter, campaign, pledges, hearings=None) -> None:
     pledges = [pledge for pledge in pledges if pledge.status == ActionStatus.PLEDGED]
     pledge_ids = "-".join(str(pledge.pk) for pledge in sorted(pledges, key=lambda p: p.pk))
     rows = []
-    if supporter.can_receive_email:
+    # The link to their page, asked for by signing up: sent without consent
+    # to updates (the thanks page tells everyone to check their email).
+    if supporter.unreachable_reason(Channel.EMAIL, consent=False) is None:
         rows.append(
             _message(
                 kind=MessageKind.SIGNUP_CONFIRMATION,

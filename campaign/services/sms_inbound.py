@@ -29,7 +29,9 @@ SMS_STOP_WORDS = frozenset(
         "NO MAS",
     }
 )
-SMS_START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+# "SI" ("Sí" with its accent dropped): the Spanish consent request asks for
+# "YES (o SI)".
+SMS_START_WORDS = frozenset({"START", "UNSTOP", "YES", "SI"})
 SMS_HELP_WORDS = frozenset({"HELP", "INFO", "AYUDA"})
 
 

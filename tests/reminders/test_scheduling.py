@@ -51,10 +51,16 @@ def test_signup_queues_an_sms_confirmation_only_with_sms_consent(campaign):
     assert Message.objects.filter(channel=Channel.SMS).get().supporter == texting
 
 
-def test_signup_without_email_consent_queues_no_email(campaign):
+def test_signup_without_email_consent_queues_the_link_to_the_page_and_no_follow_up(campaign):
+    # The link to their page answers the sign-up itself (the thanks page says
+    # to check email); follow-ups and reminders still need consent.
     supporter = make_supporter(email=False, sms_consent=True)
-    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[])
-    assert list(Message.objects.values_list("channel", flat=True)) == [Channel.SMS]
+    call = pledge(supporter, campaign)
+    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[call])
+    assert sorted(Message.objects.values_list("kind", "channel")) == [
+        (MessageKind.SIGNUP_CONFIRMATION, Channel.EMAIL),
+        (MessageKind.SIGNUP_CONFIRMATION, Channel.SMS),
+    ]
 
 
 def test_signing_up_again_without_new_pledges_adds_no_second_confirmation(campaign):

@@ -179,7 +179,17 @@ def test_a_hard_bounced_address_is_suppressed(campaign):
 
 
 def test_withdrawn_email_consent_suppresses_a_claimed_email(campaign):
-    message = queue(campaign)
+    # A follow-up needs consent (the link to the page a sign-up asked for does not).
+    supporter = make_supporter()
+    message = Message.objects.create(
+        supporter=supporter,
+        channel=Channel.EMAIL,
+        kind=MessageKind.PLEDGE_FOLLOWUP,
+        campaign=campaign,
+        action=factories.ActionFactory(supporter=supporter, campaign=campaign),
+        scheduled_for=timezone.now(),
+        dedupe_key="followup-consent-test",
+    )
     recorder = Recorder()
     messages_dispatch(publish=recorder)
     message.supporter.email_consent_at = None
@@ -252,7 +262,7 @@ def test_a_sms_goes_through_the_backend_to_sms_consenting_supporters(campaign):
     [text] = sms.outbox
     assert text["to"] == supporter.phone
     assert "Reply HELP for help, STOP to opt out." in text["body"]
-    message = Message.objects.get()
+    message = Message.objects.get(channel=Channel.SMS)
     assert (message.status, message.provider_message_id) == (MessageStatus.SENT, text["id"])
 
 
