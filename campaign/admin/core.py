@@ -3,8 +3,10 @@
 Every changelist names its `list_select_related`, so it runs the same number
 of queries for 5 rows or 200. Writes that have a service go through it:
 stances are added with `stance_record`, hearings saved with `hearing_save`,
-actions completed or cancelled with `action_complete` / `action_cancel`, and
-consent changes with the consent services (which keep the ConsentEvent ledger).
+supporters saved through the intake core at STAFF trust (`supporter_intake`,
+`consent_record` / `consent_withdraw`, which keep the ConsentEvent ledger),
+new actions recorded with `action_record`, and actions completed or cancelled
+with `action_complete` / `action_cancel`.
 """
 
 from django import forms
@@ -39,14 +41,20 @@ from campaign.models import (
 )
 from campaign.resources import ActionResource, CouncilMemberResource, SupporterResource
 from campaign.selectors import supporter_name_q
-from campaign.services.actions import action_cancel, action_complete, action_log
+from campaign.services.actions import action_cancel, action_complete
 from campaign.services.hearings import hearing_save
-from campaign.services.stances import stance_record
-from campaign.services.supporters import (
-    supporter_grant_consent,
-    supporter_unsubscribe,
-    supporter_withdraw_consent,
+from campaign.services.intake import (
+    OWN_MEMBER,
+    PersonInput,
+    Trust,
+    action_check,
+    action_record,
+    consent_record,
+    consent_withdraw,
+    supporter_intake,
 )
+from campaign.services.stances import stance_record
+from campaign.services.supporters import supporter_unsubscribe
 from campaign.tokens import supporter_action_links_active, supporter_links_revoke
 
 # ---------------------------------------------------------------------------
@@ -377,11 +385,20 @@ class TagAdmin(admin.ModelAdmin):
 
 class ActionAdminForm(forms.ModelForm):
     """Allowed status changes: a pledge may be completed or cancelled (through
-    the services); a completed or cancelled action stays so."""
+    the services); a completed or cancelled action stays so. A new action
+    meets the intake core's action rules (`action_check`)."""
 
     class Meta:
         model = Action
         fields = "__all__"  # noqa: DJ007 - the admin and inline choose the fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "target" in self.fields and not self.instance.pk:
+            self.fields["target"].help_text = _(
+                "Empty: the supporter's own member, for calls, letters, emails, "
+                "testimony and meetings."
+            )
 
     def clean(self):
         data = super().clean()
@@ -398,22 +415,36 @@ class ActionAdminForm(forms.ModelForm):
             # Marking done "now" is the common case; spare the coordinator the field.
             data["completed_at"] = timezone.now()
             self.instance.completed_at = data["completed_at"]
+        if not self.instance.pk and data.get("campaign") and data.get("kind") and status:
+            try:
+                action_check(
+                    campaign=data["campaign"],
+                    kind=data["kind"],
+                    status=status,
+                    hearing=data.get("hearing"),
+                    completed_at=data.get("completed_at"),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
         return data
 
 
 def save_action(*, action: Action, form, user) -> Action:
-    """Save an action from an admin form through the services."""
+    """Save an action from an admin form through the services: a new one is
+    recorded by the intake core (`action_record`: the supporter joins the
+    base, a contact with no target goes to their own member, a pledge gets its
+    reminders); an edit completes or cancels a pledge through its service."""
     if action.pk is None:
-        saved, _created = action_log(
+        saved, _created = action_record(
             supporter=action.supporter,
             campaign=action.campaign,
             kind=action.kind,
             status=action.status,
+            source=action.source or ActionSource.ADMIN,
             by=user,
-            target=action.target,
+            target=action.target if action.target_id else OWN_MEMBER,
             hearing=action.hearing,
             note=action.outcome_note,
-            source=action.source,
             completed_at=action.completed_at,
             due_date=action.due_date,
         )
@@ -482,12 +513,18 @@ class SupporterAdminForm(forms.ModelForm):
     email_consent = forms.BooleanField(
         label=_("Agrees to email"),
         required=False,
-        help_text=_("Tick only with the supporter's explicit agreement; it is logged."),
+        help_text=_(
+            "Tick only with the supporter's explicit agreement; it is logged. "
+            "Ticking it for someone who unsubscribed subscribes them again."
+        ),
     )
     sms_consent = forms.BooleanField(
         label=_("Agrees to text messages"),
         required=False,
-        help_text=_("Tick only with the supporter's explicit agreement; it is logged."),
+        help_text=_(
+            "Tick only with the supporter's explicit agreement; it is logged. "
+            "Ticking it for someone who unsubscribed subscribes them again."
+        ),
     )
 
     class Meta:
@@ -513,6 +550,26 @@ class SupporterAdminForm(forms.ModelForm):
         if data.get("sms_consent") and not (data.get("phone") or self.instance.phone):
             self.add_error("sms_consent", _("SMS consent needs a phone number."))
         return data
+
+
+# What the intake core applies from the supporter form (a given value
+# replaces the stored one; a blank never erases).
+_INTAKE_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "zip_code",
+    "street_address",
+    "language",
+    "sector",
+    "is_youth",
+    "notes",
+)
+# What a coordinator may set beyond the intake core when the field changed on
+# the form: a district chosen by hand, a corrected email or phone, a cleared
+# value.
+_CORRECTABLE_FIELDS = (*_INTAKE_FIELDS, "district")
 
 
 @admin.register(Supporter)
@@ -605,17 +662,45 @@ class SupporterAdmin(ImportExportAdmin):
         return results, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        """Save through the intake core at STAFF trust, so the district follows
+        the one place rule. Then what a coordinator editing a known record may
+        do beyond it: a district chosen by hand wins (when that field changed),
+        an email or phone is corrected, a field is cleared.
+        Consents go through `consent_record` (the explicit tick lifts an
+        unsubscribe: the person asked) and `consent_withdraw`."""
+        # `obj` holds the form's values, normalised by the model's clean_fields.
+        stored = Supporter.objects.select_for_update().get(pk=obj.pk) if change else None
+        supporter = supporter_intake(
+            person=PersonInput(**{name: getattr(obj, name) for name in _INTAKE_FIELDS}),
+            trust=Trust.STAFF,
+            supporter=stored,
+        ).supporter
+        corrected = [
+            field.attname
+            for field in (Supporter._meta.get_field(name) for name in _CORRECTABLE_FIELDS)
+            if field.name in form.changed_data
+            and getattr(supporter, field.attname) != getattr(obj, field.attname)
+        ]
+        for attname in corrected:
+            setattr(supporter, attname, getattr(obj, attname))
+        if corrected:
+            supporter.save(update_fields=[*corrected, "updated_at"])
         source = f"admin: {request.user.get_username()}"
-        for channel, field, given in (
-            (Channel.EMAIL, "email_consent", obj.email_consent_at),
-            (Channel.SMS, "sms_consent", obj.sms_consent_at),
+        for channel, field_name, given in (
+            (Channel.EMAIL, "email_consent", supporter.email_consent_at),
+            (Channel.SMS, "sms_consent", supporter.sms_consent_at),
         ):
-            wanted = form.cleaned_data.get(field)
+            wanted = form.cleaned_data.get(field_name)
             if wanted and not given:
-                supporter_grant_consent(supporter=obj, channel=channel, source=source)
+                consent_record(
+                    supporter=supporter, channel=channel, source=source, lift_unsubscribe=True
+                )
             elif given and not wanted:
-                supporter_withdraw_consent(supporter=obj, channel=channel, source=source)
+                consent_withdraw(supporter=supporter, channel=channel, source=source)
+        # The admin goes on with `obj` (tags, inlines, the log entry, the redirect).
+        for field in Supporter._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(supporter, field.attname))
+        obj._state.adding, obj._state.db = False, supporter._state.db
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Action:

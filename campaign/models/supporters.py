@@ -253,10 +253,10 @@ class Supporter(TimeStampedModel):
             raise ValidationError(errors)
 
     def clean(self):
+        # The district is placed by the intake core's one place rule
+        # (campaign.services.intake.PlaceMap), never here.
         if not self.email and not self.phone:
             raise ValidationError({"email": _("Give an email address or a mobile phone number.")})
-        if self.zip_code and self.district_id is None:
-            self.district = District.objects.for_zip(self.zip_code)
 
     def unreachable_reason(self, channel: str, *, consent: bool = True) -> str | None:
         """Why nothing may be sent to this supporter on `channel` (the first

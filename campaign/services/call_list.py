@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Campaign, Channel, Supporter, Tag
 from campaign.selectors import DO_NOT_CALL_TAG, WRONG_NUMBER_TAG, reached_tag_name
-from campaign.services.supporters import supporter_withdraw_consent
+from campaign.services.intake import consent_withdraw
 
 
 class CallResult:
@@ -63,7 +63,5 @@ def call_result_record(
         tag, _created = Tag.objects.get_or_create(name=tag_name)
         supporter.tags.add(tag)
     if result == CallResult.DO_NOT_CALL:
-        supporter_withdraw_consent(
-            supporter=supporter, channel=Channel.SMS, source="call list: do not call"
-        )
+        consent_withdraw(supporter=supporter, channel=Channel.SMS, source="call list: do not call")
     return supporter

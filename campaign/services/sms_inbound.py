@@ -8,8 +8,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from campaign.models import Channel, MessageKind, Supporter, normalize_phone
+from campaign.services.intake import consent_record, consent_withdraw
 from campaign.services.scheduling import reminders_sms_reply
-from campaign.services.supporters import supporter_grant_consent, supporter_withdraw_consent
 
 # FCC 24-24 (47 CFR 64.1200(a)(10)) names these; Twilio also blocks STOPALL
 # and OPTOUT; the Spanish words are what our Spanish-speaking supporters send.
@@ -86,14 +86,16 @@ def sms_inbound(*, phone: str, body: str) -> InboundResult:
     if action == "stop":
         # One confirmation per opt-out: a second STOP finds no consent left.
         if supporter.sms_consent_at is not None:
-            supporter_withdraw_consent(supporter=supporter, channel=Channel.SMS, source="sms_stop")
+            consent_withdraw(supporter=supporter, channel=Channel.SMS, source="sms_stop")
             reminders_sms_reply(supporter=supporter, kind=MessageKind.SMS_OPTOUT_CONFIRMATION)
     elif action == "start":
-        supporter_grant_consent(
+        # The phone's owner texted it: their own word lifts their unsubscribe.
+        consent_record(
             supporter=supporter,
             channel=Channel.SMS,
             source="sms_start",
             wording=f"Texted {keyword}",
+            lift_unsubscribe=True,
         )
         reminders_sms_reply(supporter=supporter, kind=MessageKind.SMS_OPTIN_CONFIRMATION)
     else:

@@ -133,9 +133,13 @@ def supporter_upsert_prepare(
     for field in _UPDATABLE_FIELDS:
         if given[field]:
             setattr(supporter, field, given[field])
-    if supporter.zip_code and zip_district_ids is not None:
-        # What Supporter.clean() would look up, without its query.
-        supporter.district_id = _district_id_for_zip(zip_district_ids)
+    if supporter.zip_code:
+        # Supporter.clean() no longer places anyone: until the last caller
+        # moves to the intake core, this keeps its old answer here.
+        if zip_district_ids is None:
+            supporter.district = District.objects.for_zip(supporter.zip_code)
+        else:
+            supporter.district_id = _district_id_for_zip(zip_district_ids)
     return UpsertResult(supporter, created=True)
 
 
