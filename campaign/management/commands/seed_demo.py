@@ -1,5 +1,11 @@
 """Create the Pine County demo (../shared/domain.md). Safe to run again: every
-row is keyed by a natural key, so a second run changes nothing."""
+row is keyed by a natural key, so a second run changes nothing.
+
+People and actions enter through the intake core (campaign.services.intake)
+at STAFF trust with the source "seed", like any other path: supporters are
+placed by the one place rule and join the campaign's base, consents are
+recorded in the ledger, and pledges get their follow-ups and hearing
+reminders in the outbox."""
 
 import datetime as dt
 import os
@@ -21,18 +27,30 @@ from campaign.models import (
     Approach,
     Campaign,
     CampaignStatus,
-    ConsentEvent,
+    Channel,
     CouncilMember,
     DecisionBody,
     District,
     DistrictZip,
     Hearing,
     Language,
+    Membership,
     Position,
     Sector,
     Stance,
     Strategy,
     Supporter,
+)
+from campaign.services.hearings import hearing_save
+from campaign.services.intake import (
+    OWN_MEMBER,
+    PersonInput,
+    Trust,
+    action_build,
+    actions_record_many,
+    consent_record,
+    seat_holders,
+    supporter_intake,
 )
 
 DEFAULT_DEMO_PASSWORD = "groundswell-demo-2026"
@@ -119,6 +137,8 @@ LAST_NAMES = [
 
 SUPPORTER_COUNT = 200
 ACTION_COUNT = 360
+# How seeded people and actions came in (Membership.source, consent source).
+SEED_SOURCE = "seed"
 
 
 class Command(BaseCommand):
@@ -133,13 +153,14 @@ class Command(BaseCommand):
         members = self._members(body, districts)
         campaign = self._campaign(body, now)
         self._stances(campaign, members, users["coordinator"], now)
-        hearing = self._hearing(campaign, now)
-        supporters = self._supporters(districts, now)
-        self._actions(campaign, hearing, supporters, members, users["coordinator"], now)
+        session, hearing = self._hearings(campaign, now)
+        supporters = self._supporters(campaign, now)
+        self._actions(campaign, session, hearing, supporters, members, users["coordinator"], now)
 
         self.stdout.write(self.style.SUCCESS("Pine County demo is ready."))
         self.stdout.write(
             f"  {Supporter.objects.count()} supporters, "
+            f"{Membership.objects.filter(campaign=campaign).count()} in the base, "
             f"{Action.objects.filter(campaign=campaign).count()} actions, "
             f"{CouncilMember.objects.filter(body=body).count()} commissioners"
         )
@@ -287,29 +308,46 @@ class Command(BaseCommand):
                 recorded_at=now - dt.timedelta(weeks=3, days=number),
             )
 
-    def _hearing(self, campaign, now):
+    def _hearings(self, campaign, now):
+        """A committee work session, then the public hearing a week later."""
         local_now = timezone.localtime(now)
         # A Tuesday evening six weeks out, 6:30 pm local time.
         day = local_now.date() + dt.timedelta(weeks=6)
         day += dt.timedelta(days=(1 - day.weekday()) % 7)
         starts_at = timezone.make_aware(dt.datetime.combine(day, dt.time(18, 30)))
-        hearing, _ = Hearing.objects.get_or_create(
-            campaign=campaign,
-            title="Public hearing: alcohol in county parks ordinance",
-            defaults={
-                "title_es": "Audiencia pública: ordenanza sobre alcohol en los parques",
-                "starts_at": starts_at,
-                "ends_at": starts_at + dt.timedelta(hours=2),
-                "location_name": "Pine County Courthouse, Board Room",
-                "address": "635 Northridge Dr NW, Pine City, MN 55063",
-                "online_url": "https://meetings.example.org/pine-county-board",
-                "testimony_deadline": starts_at - dt.timedelta(days=2),
-                "testimony_address": "clerk@co.pine.mn.us.example.org",
-            },
+        session_at = timezone.make_aware(
+            dt.datetime.combine(day - dt.timedelta(weeks=1), dt.time(16, 0))
         )
+        session = self._hearing(
+            campaign,
+            title="Committee work session: alcohol in county parks ordinance",
+            title_es="Sesión de trabajo del comité: ordenanza sobre alcohol en los parques",
+            starts_at=session_at,
+            ends_at=session_at + dt.timedelta(hours=1, minutes=30),
+            location_name="Pine County Courthouse, Committee Room B",
+            address="635 Northridge Dr NW, Pine City, MN 55063",
+        )
+        hearing = self._hearing(
+            campaign,
+            title="Public hearing: alcohol in county parks ordinance",
+            title_es="Audiencia pública: ordenanza sobre alcohol en los parques",
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=2),
+            location_name="Pine County Courthouse, Board Room",
+            address="635 Northridge Dr NW, Pine City, MN 55063",
+            online_url="https://meetings.example.org/pine-county-board",
+            testimony_deadline=starts_at - dt.timedelta(days=2),
+            testimony_address="clerk@co.pine.mn.us.example.org",
+        )
+        return session, hearing
+
+    def _hearing(self, campaign, *, title, **fields):
+        hearing = Hearing.objects.filter(campaign=campaign, title=title).first()
+        if hearing is None:
+            hearing = hearing_save(hearing=Hearing(campaign=campaign, title=title, **fields))
         return hearing
 
-    def _supporters(self, districts, now):
+    def _supporters(self, campaign, now):
         rng = random.Random(2026)
         sectors = [value for value, _label in Sector.choices]
         all_zips = [z for zips in DISTRICT_ZIPS.values() for z in zips] + [
@@ -320,8 +358,10 @@ class Command(BaseCommand):
                 "email", flat=True
             )
         )
-        new, consents = [], []
+        joined_at = {}
         for n in range(SUPPORTER_COUNT):
+            # Draw every random value first, so a second run (which skips
+            # people who exist) walks the same sequence.
             email = f"supporter{n:03d}@demo.example.org"
             spanish = rng.random() < 0.3
             first = rng.choice(FIRST_NAMES_ES if spanish else FIRST_NAMES_EN)
@@ -334,40 +374,44 @@ class Command(BaseCommand):
             youth = rng.random() < 0.1
             if email in existing:
                 continue
-            supporter = Supporter(
-                first_name=first,
-                last_name=last,
-                email=email,
-                phone=f"+1320555{2000 + n:04d}" if has_phone else None,
-                zip_code=zip_code,
-                district=District.objects.for_zip(zip_code),
-                language=Language.SPANISH if spanish else Language.ENGLISH,
-                sector=sector,
-                is_youth=youth,
-                email_consent_at=joined,
-                email_consent_source="demo",
-                sms_consent_at=joined if texts else None,
-                sms_consent_source="demo" if texts else "",
-            )
-            new.append(supporter)
-        created = Supporter.objects.bulk_create(new)
-        # bulk_create stamps every row "now": spread sign-ups over the past
-        # weeks so the "new supporters per week" chart has a shape.
-        for supporter in created:
-            consents.append(
-                ConsentEvent(
+            supporter = supporter_intake(
+                person=PersonInput(
+                    first_name=first,
+                    last_name=last,
+                    email=email,
+                    phone=f"+1320555{2000 + n:04d}" if has_phone else None,
+                    zip_code=zip_code,
+                    language=Language.SPANISH if spanish else Language.ENGLISH,
+                    sector=sector,
+                    is_youth=youth,
+                ),
+                trust=Trust.STAFF,
+                campaign=campaign,
+                source=SEED_SOURCE,
+            ).supporter
+            channels = [Channel.EMAIL, Channel.SMS] if texts else [Channel.EMAIL]
+            for channel in channels:
+                consent_record(
                     supporter=supporter,
-                    channel="email",
-                    kind=ConsentEvent.Kind.GRANTED,
-                    source="demo",
-                    occurred_at=supporter.email_consent_at,
+                    channel=channel,
+                    source=SEED_SOURCE,
+                    campaign=campaign,
+                    now=joined,
                 )
-            )
-            Supporter.objects.filter(pk=supporter.pk).update(created_at=supporter.email_consent_at)
-        ConsentEvent.objects.bulk_create(consents)
+            joined_at[supporter.pk] = joined
+        # The intake stamps every row "now": spread sign-ups over the past
+        # weeks so the "new supporters per week" chart has a shape.
+        people = list(Supporter.objects.filter(pk__in=joined_at))
+        for supporter in people:
+            supporter.created_at = joined_at[supporter.pk]
+        Supporter.objects.bulk_update(people, ["created_at"])
+        memberships = list(Membership.objects.filter(campaign=campaign, supporter_id__in=joined_at))
+        for membership in memberships:
+            membership.joined_at = joined_at[membership.supporter_id]
+        Membership.objects.bulk_update(memberships, ["joined_at"])
         return list(Supporter.objects.filter(email__endswith="@demo.example.org").order_by("email"))
 
-    def _actions(self, campaign, hearing, supporters, members, coordinator, now):
+    def _actions(self, campaign, session, hearing, supporters, members, coordinator, now):
         rng = random.Random(7)
         kinds = [
             (ActionKind.CALL, 30),
@@ -379,7 +423,7 @@ class Command(BaseCommand):
             (ActionKind.PETITION, 6),
             (ActionKind.MEETING, 3),
         ]
-        member_by_district = {m.district_id: m for m in members.values()}
+        seats = seat_holders(campaign.decision_body_id)
         existing = set(
             Action.objects.filter(
                 campaign=campaign, idempotency_key__startswith="demo:"
@@ -401,8 +445,11 @@ class Command(BaseCommand):
             completed = min(created + dt.timedelta(days=rng.randint(0, 5)), now)
             outside_target = rng.choice(list(members.values()))
             source = rng.choice([ActionSource.PUBLIC_FORM, ActionSource.PHONE_BANK])
-            logged = rng.random() < 0.5
+            at_session = rng.random() < 0.4
 
+            if kind in (ActionKind.TESTIMONY_IN_PERSON, ActionKind.ATTEND_HEARING):
+                # Both hearings are ahead: nobody has testified or attended yet.
+                done = False
             key = f"demo:{n}"
             status = ActionStatus.COMPLETED if done else ActionStatus.PLEDGED
             if key in existing or (
@@ -411,34 +458,41 @@ class Command(BaseCommand):
                 continue
             if status == ActionStatus.PLEDGED:
                 open_pledges.add((supporter.pk, kind))
-            target = None
-            if kind != ActionKind.ATTEND_HEARING:
-                target = member_by_district.get(supporter.district_id)
-                if target is None and kind in (
-                    ActionKind.CALL,
-                    ActionKind.LETTER,
-                    ActionKind.EMAIL,
-                ):
-                    target = outside_target
+            # Attendance is at either meeting; testimony at the public hearing.
+            at = None
+            if kind in HEARING_KINDS:
+                at = session if kind == ActionKind.ATTEND_HEARING and at_session else hearing
+            target = OWN_MEMBER
+            if supporter.district_id is None and kind in (
+                ActionKind.CALL,
+                ActionKind.LETTER,
+                ActionKind.EMAIL,
+            ):
+                # Someone outside every district still calls somebody.
+                target = outside_target
             created_at[key] = created
             new.append(
-                Action(
+                action_build(
                     supporter=supporter,
                     campaign=campaign,
                     kind=kind,
                     status=status,
-                    target=target,
-                    hearing=hearing if kind in HEARING_KINDS else None,
-                    due_date=None if done else timezone.localdate(created) + dt.timedelta(days=7),
-                    completed_at=completed if done else None,
                     source=source,
-                    logged_by=coordinator if logged else None,
+                    by=coordinator if source == ActionSource.PHONE_BANK else None,
+                    target=target,
+                    hearing=at,
+                    completed_at=completed if done else None,
+                    due_date=(
+                        timezone.localdate(created) + dt.timedelta(days=7)
+                        if not done and at is None
+                        else None
+                    ),
                     idempotency_key=key,
+                    seats=seats,
                 )
             )
-        Action.objects.bulk_create(new)
-        # bulk_create stamps every row "now"; give them their place in the past weeks.
-        for action in new:
-            Action.objects.filter(pk=action.pk).update(
-                created_at=created_at[action.idempotency_key]
-            )
+        saved = actions_record_many(actions=new)
+        # Saved "now"; give them their place in the past weeks.
+        for action in saved:
+            action.created_at = created_at[action.idempotency_key]
+        Action.objects.bulk_update(saved, ["created_at"])
