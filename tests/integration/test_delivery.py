@@ -154,25 +154,28 @@ def test_two_dispatchers_and_two_workers_racing_send_each_message_once(integrati
 def test_with_redis_unreachable_signup_and_logging_succeed_and_the_backlog_follows(
     integration, smtp, settings
 ):
-    from campaign.services.actions import action_log
-    from campaign.services.signup import signup_submit
+    from campaign.models import ActionSource
+    from campaign.services.intake import PersonInput, action_record
+    from campaign.services.signup import SignupRequest, signup_submit
 
     campaign = factories.CampaignFactory()
     closed = f"redis://127.0.0.1:{free_port()}/0"
     settings.CELERY_BROKER_URL = closed
     result = signup_submit(
-        campaign=campaign,
-        first_name="Rosa",
-        email="rosa@example.org",
-        asks=[ActionKind.CALL],
-        email_updates=True,
+        request=SignupRequest(
+            campaign=campaign,
+            person=PersonInput(first_name="Rosa", email="rosa@example.org"),
+            asks=(ActionKind.CALL,),
+            email_updates=True,
+        )
     )
     supporter = Supporter.objects.get(email="rosa@example.org")
-    action, created = action_log(
+    action, created = action_record(
         supporter=supporter,
         campaign=campaign,
         kind=ActionKind.LETTER,
         status=ActionStatus.COMPLETED,
+        source=ActionSource.PHONE_BANK,
         # Groups come from a data migration a transactional test flushes.
         by=factories.UserFactory(username="logger"),
     )
