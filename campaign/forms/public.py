@@ -114,7 +114,11 @@ class SignupForm(forms.Form):
             for kind in (campaign.asks or [])
             if kind in ASK_LABELS and (hearings or kind not in HEARING_KINDS)
         ]
-        self.fields["asks"].choices = [(kind, ASK_LABELS[kind]) for kind in asks]
+        if asks:
+            self.fields["asks"].choices = [(kind, ASK_LABELS[kind]) for kind in asks]
+        else:
+            # A campaign may ask nothing: signing up joins its base.
+            del self.fields["asks"]
         if hearings and any(kind in HEARING_KINDS for kind in asks):
             language = get_language() or "en"
             hearing_field = self.fields["hearing"]
@@ -143,7 +147,7 @@ class SignupForm(forms.Form):
                 "language",
                 "sector",
             ),
-            "asks",
+            *(["asks"] if "asks" in self.fields else []),
             *(["hearing"] if "hearing" in self.fields else []),
             Fieldset(_("Staying in touch"), "email_updates", "sms_reminders"),
         )

@@ -136,7 +136,7 @@ def campaign_page(request, slug):
                     language=data["language"],
                     sector=data["sector"],
                 ),
-                asks=tuple(dict.fromkeys(data["asks"])),
+                asks=tuple(dict.fromkeys(data.get("asks", []))),
                 hearing=data.get("hearing"),
                 email_updates=data["email_updates"],
                 sms_reminders=data["sms_reminders"],

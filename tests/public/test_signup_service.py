@@ -239,9 +239,7 @@ def test_a_zip_outside_every_district_is_recorded_as_non_constituent(campaign):
     assert Action.objects.get().target is None
 
 
-def test_moving_into_a_district_drops_the_non_constituent_tag_once_confirmed(
-    campaign, pine_county
-):
+def test_moving_into_a_district_drops_the_non_constituent_tag_once_confirmed(campaign, pine_county):
     first = submit(campaign, zip_code="90210")
     Supporter.objects.update(created_at=timezone.now() - dt.timedelta(days=1))
     submit(campaign, zip_code="55007")
