@@ -3,7 +3,7 @@
 import pytest
 
 from campaign.models import ActionStatus, Channel
-from campaign.services.supporters import supporter_grant_consent
+from campaign.services.intake import consent_record
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def test_a_supporter_page_shows_their_actions_and_consent_ledger(coordinator_cli
         kind="testify",
         outcome_note="Will bring her neighbour",
     )
-    supporter_grant_consent(supporter=supporter, channel=Channel.EMAIL, source="flyer QR code")
+    consent_record(supporter=supporter, channel=Channel.EMAIL, source="flyer QR code")
 
     response = coordinator_client.get(f"/admin/campaign/supporter/{supporter.pk}/change/")
 
@@ -104,10 +104,9 @@ def test_searching_an_email_matches_the_start_of_the_address_in_any_case(coordin
 
 def test_the_unsubscribe_action_unsubscribes_and_logs_it(coordinator_client, db):
     from campaign.models import ConsentEvent
-    from campaign.services.supporters import supporter_grant_consent
 
     supporter = factories.SupporterFactory()
-    supporter_grant_consent(supporter=supporter, channel=Channel.EMAIL, source="form")
+    consent_record(supporter=supporter, channel=Channel.EMAIL, source="form")
 
     response = coordinator_client.post(
         "/admin/campaign/supporter/",

@@ -238,10 +238,10 @@ def test_ticking_consent_on_a_supporter_is_logged_in_the_ledger(coordinator_clie
 
 
 def test_unticking_consent_withdraws_it_in_the_ledger(coordinator_client, pine_county):
-    from campaign.services.supporters import supporter_grant_consent
+    from campaign.services.intake import consent_record
 
     supporter = factories.SupporterFactory()
-    supporter_grant_consent(supporter=supporter, channel="email", source="form")
+    consent_record(supporter=supporter, channel="email", source="form")
     url = f"/admin/campaign/supporter/{supporter.pk}/change/"
     data = changeform_data(coordinator_client.get(url))
     data.pop("email_consent")

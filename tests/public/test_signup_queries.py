@@ -19,7 +19,7 @@ from campaign.models import (
     Supporter,
 )
 from campaign.services import intake
-from campaign.services.actions import target_for_supporter
+from campaign.services.intake import member_for_supporter
 from campaign.services.signup import signup_confirm, signup_confirm_link, signup_submit
 from tests import factories
 from tests.public.helpers import confirm_path, known_supporter, signup_request
@@ -149,7 +149,7 @@ def test_a_pledge_recorded_meanwhile_is_not_duplicated_by_the_confirmation(campa
     assert sorted(a.kind for a in result.pledges) == ["call", "letter"]
 
 
-def test_the_target_is_the_seats_active_member_that_target_for_supporter_picks(
+def test_the_target_is_the_seats_active_member_that_member_for_supporter_picks(
     campaign, pine_county
 ):
     district3 = pine_county["districts"][2]
@@ -164,7 +164,7 @@ def test_the_target_is_the_seats_active_member_that_target_for_supporter_picks(
             campaign, first_name="Ana", email="ana@example.org", zip_code="55072", asks=["call"]
         )
     )
-    assert target_for_supporter(supporter=result.supporter, campaign=campaign) == bea
+    assert member_for_supporter(supporter=result.supporter, campaign=campaign) == bea
     assert Action.objects.get().target == bea
 
 

@@ -2,14 +2,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaign.models import Action, ActionKind, ActionSource, ActionStatus
-from campaign.services.actions import (
-    action_cancel,
-    action_complete,
-    action_log,
-    action_pledge,
-    target_for_supporter,
-)
+from campaign.services.actions import action_cancel, action_complete
+from campaign.services.intake import action_record, member_for_supporter
 from tests import factories
+
+
+def phone_bank_log(**kwargs):
+    """A coordinator logs what a supporter pledged or did (the phone bank)."""
+    return action_record(source=ActionSource.PHONE_BANK, **kwargs)
+
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +18,15 @@ pytestmark = pytest.mark.django_db
 def test_pledging_the_same_kind_twice_keeps_one_open_pledge(pine_county):
     supporter = factories.SupporterFactory()
     campaign = pine_county["campaign"]
-    first, created_first = action_pledge(
-        supporter=supporter, campaign=campaign, kind=ActionKind.CALL
-    )
-    second, created_second = action_pledge(
-        supporter=supporter, campaign=campaign, kind=ActionKind.CALL
-    )
+    pledge = {
+        "supporter": supporter,
+        "campaign": campaign,
+        "kind": ActionKind.CALL,
+        "status": ActionStatus.PLEDGED,
+        "source": ActionSource.PUBLIC_FORM,
+    }
+    first, created_first = action_record(**pledge)
+    second, created_second = action_record(**pledge)
     assert (created_first, created_second) == (True, False)
     assert first.pk == second.pk
     assert Action.objects.count() == 1
@@ -61,8 +65,8 @@ def test_logging_with_the_same_idempotency_key_twice_logs_once(coordinator):
         "by": coordinator,
         "idempotency_key": "bulk:1",
     }
-    first, created = action_log(**kwargs)
-    again, created_again = action_log(**kwargs)
+    first, created = phone_bank_log(**kwargs)
+    again, created_again = phone_bank_log(**kwargs)
     assert (created, created_again, first.pk) == (True, False, again.pk)
     assert Action.objects.count() == 1
     assert first.logged_by == coordinator
@@ -70,13 +74,13 @@ def test_logging_with_the_same_idempotency_key_twice_logs_once(coordinator):
 
 def test_the_target_is_the_member_for_the_supporters_district(pine_county):
     supporter = factories.SupporterFactory(zip_code="55072", district=pine_county["districts"][2])
-    target = target_for_supporter(supporter=supporter, campaign=pine_county["campaign"])
+    target = member_for_supporter(supporter=supporter, campaign=pine_county["campaign"])
     assert target == pine_county["members"][2]
 
 
 def test_a_supporter_without_a_district_has_no_target(pine_county):
     supporter = factories.SupporterFactory(zip_code="55063", district=None)
-    assert target_for_supporter(supporter=supporter, campaign=pine_county["campaign"]) is None
+    assert member_for_supporter(supporter=supporter, campaign=pine_county["campaign"]) is None
 
 
 def test_a_pledge_logged_by_a_coordinator_gets_its_follow_up_reminder(coordinator):
@@ -85,7 +89,7 @@ def test_a_pledge_logged_by_a_coordinator_gets_its_follow_up_reminder(coordinato
     from campaign.models import Message, MessageKind
 
     supporter = factories.SupporterFactory(email_consent_at=timezone.now())
-    action, _ = action_log(
+    action, _ = phone_bank_log(
         supporter=supporter,
         campaign=factories.CampaignFactory(),
         kind=ActionKind.LETTER,
@@ -103,7 +107,7 @@ def test_a_completed_action_logged_by_a_coordinator_queues_nothing(coordinator):
     from campaign.models import Message
 
     supporter = factories.SupporterFactory(email_consent_at=timezone.now())
-    action_log(
+    phone_bank_log(
         supporter=supporter,
         campaign=factories.CampaignFactory(),
         kind=ActionKind.LETTER,

@@ -2,19 +2,27 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from campaign.models import Channel, ConsentEvent, Message, MessageStatus, Supporter
-from campaign.services.supporters import (
-    supporter_grant_consent,
-    supporter_unsubscribe,
-    supporter_upsert,
-    supporter_withdraw_consent,
+from campaign.services.intake import (
+    PersonInput,
+    Trust,
+    consent_record,
+    consent_withdraw,
+    supporter_intake,
 )
+from campaign.services.supporters import supporter_unsubscribe
 from tests import factories
+
+
+def staff_intake(**person):
+    """What a coordinator's path does with what it knows about a person."""
+    return supporter_intake(person=PersonInput(**person), trust=Trust.STAFF)
+
 
 pytestmark = pytest.mark.django_db
 
 
 def test_it_creates_a_supporter_with_normalised_contact_details(pine_county):
-    result = supporter_upsert(
+    result = staff_intake(
         first_name="Ana", email="Ana@Example.org", phone="(612) 555-0123", zip_code="55072"
     )
     assert result.created is True
@@ -28,14 +36,14 @@ def test_it_creates_a_supporter_with_normalised_contact_details(pine_county):
 
 def test_it_finds_a_known_supporter_by_email_in_any_case():
     known = factories.SupporterFactory(email="ana@example.org", last_name="Lopez")
-    result = supporter_upsert(first_name="Ana", email="ANA@EXAMPLE.ORG")
+    result = staff_intake(first_name="Ana", email="ANA@EXAMPLE.ORG")
     assert (result.created, result.supporter.pk) == (False, known.pk)
     assert Supporter.objects.count() == 1
 
 
 def test_it_finds_a_known_supporter_by_phone_when_no_email_matches():
     known = factories.SupporterFactory(email=None, phone="+16125550123")
-    result = supporter_upsert(first_name="Ana", email="new@example.org", phone="612-555-0123")
+    result = staff_intake(first_name="Ana", email="new@example.org", phone="612-555-0123")
     assert (result.created, result.supporter.pk) == (False, known.pk)
     known.refresh_from_db()
     assert known.email == "new@example.org"
@@ -45,7 +53,7 @@ def test_it_never_erases_what_was_known_with_a_blank():
     factories.SupporterFactory(
         email="ana@example.org", last_name="Lopez", zip_code="55072", sector="parents"
     )
-    supporter_upsert(first_name="Ana", email="ana@example.org", last_name="", zip_code="")
+    staff_intake(first_name="Ana", email="ana@example.org", last_name="", zip_code="")
     supporter = Supporter.objects.get()
     assert (supporter.last_name, supporter.zip_code, supporter.sector) == (
         "Lopez",
@@ -56,14 +64,14 @@ def test_it_never_erases_what_was_known_with_a_blank():
 
 def test_it_rejects_an_invalid_phone_and_saves_nothing():
     with pytest.raises(ValidationError):
-        supporter_upsert(first_name="Ana", email="ana@example.org", phone="123")
+        staff_intake(first_name="Ana", email="ana@example.org", phone="123")
     assert Supporter.objects.count() == 0
 
 
 def test_granting_consent_records_the_time_source_and_campaign():
     supporter = factories.SupporterFactory()
     campaign = factories.CampaignFactory()
-    event = supporter_grant_consent(
+    event = consent_record(
         supporter=supporter, channel=Channel.EMAIL, source="public_form", campaign=campaign
     )
     supporter.refresh_from_db()
@@ -76,7 +84,7 @@ def test_granting_consent_records_the_time_source_and_campaign():
 def test_sms_consent_needs_a_phone():
     supporter = factories.SupporterFactory(phone=None)
     with pytest.raises(ValidationError):
-        supporter_grant_consent(supporter=supporter, channel=Channel.SMS, source="public_form")
+        consent_record(supporter=supporter, channel=Channel.SMS, source="public_form")
 
 
 def test_unsubscribing_withdraws_every_channel_and_suppresses_pending_messages():
@@ -119,7 +127,7 @@ def test_withdrawing_sms_consent_keeps_email_consent():
     supporter = factories.SupporterFactory(
         phone="+16125550123", email_consent_at=now, sms_consent_at=now
     )
-    supporter_withdraw_consent(supporter=supporter, channel=Channel.SMS, source="sms_stop")
+    consent_withdraw(supporter=supporter, channel=Channel.SMS, source="sms_stop")
     supporter.refresh_from_db()
     assert supporter.sms_consent_at is None
     assert supporter.email_consent_at == now
