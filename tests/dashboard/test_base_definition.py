@@ -90,8 +90,12 @@ EMAILS = ["caller@example.org", "import@example.org", "signup@example.org"]
 
 def test_the_dashboard_counts_each_way_in_once(client, coordinator, three_ways_in):
     client.force_login(coordinator)
-    base = client.get(f"/dashboard/{SLUG}/").context["base"]
+    response = client.get(f"/dashboard/{SLUG}/")
+    base = response.context["base"]
     assert base["total"] == 3
+    assert "was imported into it, or has an action in it, each counted once" in (
+        response.content.decode()
+    )
     assert sum(row["n"] for row in base["weekly"]) == 3
     overview = {c.slug: c for c in client.get("/dashboard/").context["campaigns"]}
     assert overview[SLUG].supporter_count == 3
