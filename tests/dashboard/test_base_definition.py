@@ -134,3 +134,11 @@ def test_the_date_range_keeps_those_who_joined_inside_it(client, coordinator, th
     query = f"?from={(today - timezone.timedelta(days=7)).isoformat()}&to={today.isoformat()}"
     client.force_login(coordinator)
     assert client.get(f"/dashboard/{SLUG}/{query}").context["base"]["total"] == 2
+
+
+def test_the_admins_campaign_filter_lists_the_base(client, coordinator, three_ways_in, pine_county):
+    client.force_login(coordinator)
+    response = client.get(
+        f"/admin/campaign/supporter/?memberships__campaign__id__exact={pine_county['campaign'].pk}"
+    )
+    assert sorted(s.email for s in response.context["cl"].result_list) == EMAILS
