@@ -193,17 +193,21 @@ def signup_thanks(request, slug):
     member_name = (
         _member_display_name(members[0]) if reach == "district" and members else _("Commissioner")
     )
+    # The page knows nobody: the script and letter leave the name to fill in.
+    anyone = _("[your name]")
     context = {
         "campaign": campaign,
         "name": campaign.localized("name", language),
         "zip_code": zip_code,
         "reach": reach,
         "cards": [
-            _member_card(member, campaign, language, supporter_name="") for member in members
+            _member_card(member, campaign, language, supporter_name=anyone) for member in members
         ],
         "asks": [ASK_LABELS[kind] for kind in asks if kind in ASK_LABELS],
         "call_script": selectors.personalize(
-            campaign.localized("call_script", language), member_name=member_name, supporter_name=""
+            campaign.localized("call_script", language),
+            member_name=member_name,
+            supporter_name=anyone,
         ),
         "hearings": _hearing_cards(
             [hearing] if hearing else [],

@@ -297,3 +297,22 @@ def test_the_language_picker_cookie_beats_the_browser(client, campaign, signup_u
 def test_spanish_content_falls_back_to_english_when_untranslated(client, campaign, signup_url):
     body = client.get(signup_url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Families deserve safe parks." in body
+
+
+def test_the_thanks_page_shows_the_member_for_the_zip_and_a_script_to_fill_in(
+    client, campaign, pine_county
+):
+    url = reverse("public:signup_thanks", args=[campaign.slug])
+    body = client.get(url, {"zip": "55072", "ask": ["call", "meeting"]}).content.decode()
+    assert body.count('class="card mb-3 commissioner-card"') == 1
+    assert "Commissioner Member 3" in body
+    # The page knows nobody: the name is left for the caller to say.
+    assert "Hello Commissioner Member 3, my name is [your name]." in body
+    assert "Sincerely%2C%20%5Byour%20name%5D" in body  # the letter in the mailto
+    # Only asks the campaign offers are echoed back.
+    assert "Call my commissioner" in body and "Meet with my commissioner" not in body
+    # A ZIP the body does not cover: the whole board; no ZIP: a hint.
+    body = client.get(url, {"zip": "90210"}).content.decode()
+    assert body.count('class="card mb-3 commissioner-card"') == 3
+    body = client.get(url, {"zip": "<b>"}).content.decode()
+    assert "Give your ZIP code on the campaign page to see who represents you." in body

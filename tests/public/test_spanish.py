@@ -110,6 +110,7 @@ def test_the_thanks_page_is_in_spanish(client, campaign, signup_url, hearing, fo
     assert "Usted se comprometió a" in body
     assert "Llamar a mi comisionado" in body
     assert "Su comisionado" in body
+    assert "[su nombre]" in body
     assert "La audiencia que eligió" in body
     assert "Audiencia pública sobre la ordenanza de parques" in body
     assert "Agregar al calendario" in body
