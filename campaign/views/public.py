@@ -227,17 +227,22 @@ def signup_confirm_page(request, slug, token):
     """A held sign-up's confirmation: GET only asks (mail scanners follow
     links), POST applies it and opens the person's action page."""
     campaign = selectors.campaign_public_get(slug=slug)
-    pending = signup_pending_get(campaign=campaign, token=token)
-    if pending is None:
+
+    def dead_link():
         return render(
             request, "campaign/public/signup_confirm.html", {"campaign": campaign}, status=404
         )
+
+    pending = signup_pending_get(campaign=campaign, token=token)
+    if pending is None:
+        return dead_link()
     _use_supporter_language(request, pending.supporter)
     language = _current_language()
     if request.method == "POST":
         result = signup_confirm(campaign=campaign, token=token)
         if result is None:
-            raise Http404
+            # Used a moment ago (a double click, a second tab).
+            return dead_link()
         return redirect(
             action_page_path(result.supporter, campaign, pledges=[p.pk for p in result.pledges])
         )

@@ -7,6 +7,7 @@ her own name, ZIP, language and phone. Nadia is new to the list."""
 
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 import time_machine
@@ -30,6 +31,7 @@ from campaign.models import (
     Tag,
 )
 from campaign.services.outbox import messages_dispatch, messages_send
+from campaign.services.signup import signup_pending_get
 from campaign.sms import twilio_signature
 from tests import factories
 from tests.public.helpers import confirm_path, known_supporter
@@ -413,3 +415,18 @@ def test_the_outbox_never_sends_the_confirmation_request_to_someone_unsubscribed
     run_outbox()
     assert mail.outbox == [] and sms.outbox == []
     assert Message.objects.get().status == "suppressed"
+
+
+def test_a_confirmation_that_lost_a_race_gets_the_friendly_404(client, signup_url, zelda, mallory):
+    # A double click: both requests found the held sign-up, the other one
+    # applied it first.
+    client.post(signup_url, mallory)
+    path = confirm_path(zelda)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    stale = signup_pending_get(campaign=PendingSignup.objects.get().campaign, token=token)
+    assert client.post(path).status_code == 302
+    with mock.patch("campaign.views.public.signup_pending_get", return_value=stale):
+        response = client.post(path)
+    assert response.status_code == 404
+    assert "This link no longer works" in response.content.decode()
+    assert zelda.actions.filter(kind=ActionKind.CALL).count() == 1
