@@ -30,6 +30,7 @@ from campaign.models import (
     Sector,
     Stance,
     Supporter,
+    fold_text,
 )
 
 # Share of all actions per campaign, largest first (20 campaigns).
@@ -248,6 +249,7 @@ def generate(
                 now if r > 0.98 else None,
                 None,
                 "",
+                fold_text(f"First{i} Last{i % 5000}"),
                 created,
                 created,
             )
@@ -274,6 +276,7 @@ def generate(
             "unsubscribed_at",
             "email_bounced_at",
             "notes",
+            "search_name",
             "created_at",
             "updated_at",
         ),

@@ -1,20 +1,29 @@
 """Import and export (django-import-export) of supporters, council members and actions.
 
-Every import is validated by the model (`clean_model_instances`), so a bad
-email, phone or ZIP is reported on its row instead of being saved; the admin
-runs it in one transaction, so a file with any bad row imports nothing.
-Duplicates are matched by normalised email, else by E.164 phone.
+Supporters are only exported here: the admin's supporter import hands the
+file to the background import job (campaign.services.imports), the same
+pipeline as /imports/. Actions and council members are imported here, each
+row validated by the model (`clean_model_instances`) so a bad value is
+reported on its row; the admin runs an import in one transaction, so a file
+with any bad row imports nothing.
+
+An imported action goes through the intake core like any other: its
+supporter is found by `supporter_match` (email, else phone), and it is
+checked and built by `action_build` (a contact aimed at the supporter's own
+member; testimony and attendance name one of the campaign's hearings) and
+recorded by `action_record` (campaign membership, a pledge's reminders).
 """
 
+import datetime as dt
 import hashlib
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 
 from campaign.exports import FORMULA_PREFIXES
 from campaign.models import (
-    CONTACT_KINDS,
     Action,
     ActionSource,
     ActionStatus,
@@ -22,29 +31,25 @@ from campaign.models import (
     CouncilMember,
     DecisionBody,
     District,
+    Hearing,
     Language,
     Sector,
     Supporter,
     Tag,
     normalize_email,
     normalize_phone,
-    normalize_zip,
 )
+from campaign.services.imports import restore_neutralised
+from campaign.services.intake import OWN_MEMBER, action_build, action_record, supporter_match
 
 # The same cells the streamed exports defuse (CSV injection, CWE-1236).
 FORMULA_TRIGGERS = FORMULA_PREFIXES
+HEARING_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def neutralise_formula(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
-    return value
-
-
-def restore_neutralised(value):
-    """Undo `neutralise_formula`, so an exported file imports back unchanged."""
-    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_TRIGGERS:
-        return value[1:]
     return value
 
 
@@ -69,22 +74,6 @@ class PhoneWidget(widgets.Widget):
         except ValidationError as error:
             # import-export reports a ValueError as an error on this field.
             raise ValueError(error.messages[0]) from None
-
-
-class RawPhoneWidget(widgets.Widget):
-    """The phone as written; `Supporter.clean_fields` normalises it and reports
-    a bad one (so a bad phone is not also reported as a missing contact)."""
-
-    def clean(self, value, row=None, **kwargs):
-        return _text(value) or None
-
-
-class ZipWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, int | float):
-            # A spreadsheet drops the leading zero of 02134.
-            return _text(value).zfill(5)
-        return normalize_zip(_text(value))
 
 
 class ChoiceWidget(widgets.Widget):
@@ -122,14 +111,10 @@ class YesNoWidget(widgets.Widget):
 
 
 class TagsWidget(widgets.ManyToManyWidget):
-    """Tag names separated by commas; unknown tags are created."""
+    """Tag names separated by commas (export only)."""
 
     def __init__(self, **kwargs):
         super().__init__(Tag, separator=",", field="name", **kwargs)
-
-    def clean(self, value, row=None, **kwargs):
-        names = [name.strip() for name in _text(value).split(",") if name.strip()]
-        return [Tag.objects.get_or_create(name=name)[0] for name in names]
 
 
 class LookupWidget(widgets.ForeignKeyWidget):
@@ -158,55 +143,32 @@ class SafeExportResource(resources.ModelResource):
 
 
 class SupporterResource(SafeExportResource):
-    first_name = fields.Field(attribute="first_name", column_name="first_name")
-    last_name = fields.Field(attribute="last_name", column_name="last_name")
-    email = fields.Field(attribute="email", column_name="email", widget=EmailWidget())
-    phone = fields.Field(attribute="phone", column_name="phone", widget=RawPhoneWidget())
-    zip_code = fields.Field(attribute="zip_code", column_name="zip_code", widget=ZipWidget())
-    street_address = fields.Field(attribute="street_address", column_name="street_address")
+    """Export only: supporters are imported by the background import job
+    (campaign.services.imports), which takes these columns back."""
+
     district = fields.Field(column_name="district", readonly=True)
     language = fields.Field(
-        attribute="language",
-        column_name="language",
-        widget=ChoiceWidget(Language.choices),
-        default=Language.ENGLISH,
+        attribute="language", column_name="language", widget=ChoiceWidget(Language.choices)
     )
     sector = fields.Field(
         attribute="sector", column_name="sector", widget=ChoiceWidget(Sector.choices)
     )
     is_youth = fields.Field(attribute="is_youth", column_name="is_youth", widget=YesNoWidget())
     tags = fields.Field(attribute="tags", column_name="tags", widget=TagsWidget())
-    notes = fields.Field(attribute="notes", column_name="notes")
-    # Consent is recorded only through the consent services (with its ledger),
-    # never set by a spreadsheet: these columns are exported, not imported.
     email_consent_at = fields.Field(
         attribute="email_consent_at",
         column_name="email_consent_at",
-        readonly=True,
         widget=widgets.DateTimeWidget(),
     )
     sms_consent_at = fields.Field(
-        attribute="sms_consent_at",
-        column_name="sms_consent_at",
-        readonly=True,
-        widget=widgets.DateTimeWidget(),
+        attribute="sms_consent_at", column_name="sms_consent_at", widget=widgets.DateTimeWidget()
     )
     unsubscribed_at = fields.Field(
-        attribute="unsubscribed_at",
-        column_name="unsubscribed_at",
-        readonly=True,
-        widget=widgets.DateTimeWidget(),
+        attribute="unsubscribed_at", column_name="unsubscribed_at", widget=widgets.DateTimeWidget()
     )
     created_at = fields.Field(
-        attribute="created_at",
-        column_name="created_at",
-        readonly=True,
-        widget=widgets.DateTimeWidget(),
+        attribute="created_at", column_name="created_at", widget=widgets.DateTimeWidget()
     )
-
-    # Identity fields: filled in on an existing supporter when missing, never
-    # replaced (the same rule as `supporter_upsert`).
-    IDENTITY_FIELDS = ("email", "phone")
 
     class Meta:
         model = Supporter
@@ -231,9 +193,6 @@ class SupporterResource(SafeExportResource):
             "unsubscribed_at",
             "created_at",
         )
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
 
     def dehydrate_district(self, supporter):
         return supporter.district.name if supporter.district_id else ""
@@ -241,40 +200,6 @@ class SupporterResource(SafeExportResource):
     def filter_export(self, queryset, **kwargs):
         # One query for the rows and one for all their tags, whatever the count.
         return queryset.select_related("district").prefetch_related("tags")
-
-    def get_instance(self, instance_loader, row):
-        """The supporter with the row's email (case-insensitive), else its phone."""
-        email = normalize_email(_text(row.get("email")))
-        if email:
-            found = Supporter.objects.filter(email=email).first()
-            if found:
-                return found
-        try:
-            phone = normalize_phone(_text(row.get("phone")))
-        except ValidationError:
-            return None  # reported on the row by the phone field
-        if phone:
-            return Supporter.objects.filter(phone=phone).first()
-        return None
-
-    def after_init_instance(self, instance, new, row, **kwargs):
-        instance._imported_zip_before = instance.zip_code
-
-    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
-        if instance.pk and field.attribute and field.column_name in row:
-            # A blank cell never erases what is known about a supporter.
-            if _text(row[field.column_name]) == "":
-                return
-            if field.attribute in self.IDENTITY_FIELDS and getattr(instance, field.attribute):
-                return
-        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
-
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        if instance.pk and instance.zip_code != getattr(instance, "_imported_zip_before", None):
-            # A new ZIP: `Supporter.clean` derives the district again, but only
-            # when it is empty (None when the ZIP spans several districts).
-            instance.district = None
-        super().validate_instance(instance, import_validation_errors, validate_unique)
 
 
 class CouncilMemberResource(SafeExportResource):
@@ -378,6 +303,9 @@ class ActionResource(SafeExportResource):
         widget=ChoiceWidget(ActionStatus.choices),
         default=ActionStatus.PLEDGED,
     )
+    # The hearing's start, local ("2026-11-10 18:30"); the day alone will do
+    # when the campaign has one hearing that day.
+    hearing = fields.Field(column_name="hearing", readonly=True)
     target = fields.Field(column_name="target", readonly=True)
     completed_at = fields.Field(
         attribute="completed_at", column_name="completed_at", widget=widgets.DateTimeWidget()
@@ -402,6 +330,7 @@ class ActionResource(SafeExportResource):
             "campaign",
             "kind",
             "status",
+            "hearing",
             "target",
             "due_date",
             "completed_at",
@@ -425,18 +354,48 @@ class ActionResource(SafeExportResource):
     def dehydrate_target(self, action):
         return str(action.target) if action.target_id else ""
 
+    def dehydrate_hearing(self, action):
+        if not action.hearing_id:
+            return ""
+        return timezone.localtime(action.hearing.starts_at).strftime(HEARING_FORMAT)
+
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("supporter", "campaign", "target")
+        return queryset.select_related("supporter", "campaign", "target", "hearing")
 
     def _supporter_for_row(self, row) -> Supporter | None:
-        from campaign.services.supporters import supporter_find
-
         try:
-            return supporter_find(
+            return supporter_match(
                 email=_text(row.get("supporter_email")), phone=_text(row.get("supporter_phone"))
             )
         except ValidationError:
+            return None  # reported on the row: no supporter
+
+    @staticmethod
+    def _hearing_for_row(row, campaign: Campaign) -> Hearing | None:
+        """The campaign's hearing the row names by its start, or by its day."""
+        text = _text(row.get("hearing"))
+        if not text:
             return None
+        for pattern in (HEARING_FORMAT, "%Y-%m-%d"):
+            try:
+                dt.datetime.strptime(text, pattern)
+            except ValueError:
+                continue
+            found = [
+                hearing
+                for hearing in campaign.hearings.all()
+                if timezone.localtime(hearing.starts_at).strftime(pattern) == text
+            ]
+            if len(found) == 1:
+                return found[0]
+            if not found:
+                message = _("No hearing of this campaign on %(value)s.")
+            else:
+                message = _("The campaign has several hearings on %(value)s: give the time too.")
+            raise ValidationError({"hearing": message % {"value": text}})
+        raise ValidationError(
+            {"hearing": _("Give the hearing's start as YYYY-MM-DD HH:MM (or its day).")}
+        )
 
     @staticmethod
     def _row_key(row) -> str:
@@ -451,6 +410,9 @@ class ActionResource(SafeExportResource):
             _text(row.get("completed_at")),
             _text(row.get("due_date")),
         ]
+        if _text(row.get("hearing")):
+            # Files without a hearing column keep the keys they always had.
+            parts.append(_text(row.get("hearing")))
         return "import:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 
     def get_instance(self, instance_loader, row):
@@ -462,9 +424,7 @@ class ActionResource(SafeExportResource):
         kind = self.fields["kind"].widget.clean(row.get("kind"))
         if supporter and campaign:
             # Completing an open pledge completes that pledge, not a copy of it.
-            return Action.objects.filter(
-                supporter=supporter, campaign=campaign, kind=kind, status=ActionStatus.PLEDGED
-            ).first()
+            return campaign.actions.pledged().filter(supporter=supporter, kind=kind).first()
         return None
 
     def after_init_instance(self, instance, new, row, **kwargs):
@@ -489,25 +449,57 @@ class ActionResource(SafeExportResource):
         instance._imported_row_key = self._row_key(row)
         instance._imported_by = kwargs.get("user")
         if instance._state.adding:
-            instance.source = ActionSource.IMPORT
-            instance.logged_by = kwargs.get("user")
-            instance.idempotency_key = instance._imported_row_key
-            if (
-                instance.target_id is None
-                and instance.kind in CONTACT_KINDS
-                and instance.campaign_id
-            ):
-                from campaign.services.actions import target_for_supporter
+            self._build(instance, row)
 
-                instance.target = target_for_supporter(
-                    supporter=instance.supporter, campaign=instance.campaign
-                )
+    def _build(self, instance: Action, row) -> None:
+        """Check and fill a new action as the intake core would build it.
+        Raises ValidationError keyed by field (reported on the row)."""
+        if instance.status == ActionStatus.COMPLETED and not instance.completed_at:
+            # An import is a record of the past: it says when.
+            raise ValidationError(
+                {"completed_at": _("A completed action needs its completion time.")}
+            )
+        built = action_build(
+            supporter=instance.supporter,
+            campaign=instance.campaign,
+            kind=instance.kind,
+            status=instance.status,
+            source=ActionSource.IMPORT,
+            by=instance._imported_by,
+            hearing=self._hearing_for_row(row, instance.campaign),
+            note=instance.outcome_note,
+            completed_at=instance.completed_at,
+            due_date=instance.due_date,
+            idempotency_key=instance._imported_row_key,
+        )
+        for model_field in Action._meta.concrete_fields:
+            if not model_field.primary_key:
+                setattr(instance, model_field.attname, getattr(built, model_field.attname))
 
     def do_instance_save(self, instance, is_create):
         from campaign.services.actions import action_cancel, action_complete
 
+        if is_create:
+            # Recorded as any new action is: membership, a pledge's reminders.
+            action, _created = action_record(
+                supporter=instance.supporter,
+                campaign=instance.campaign,
+                kind=instance.kind,
+                status=instance.status,
+                source=instance.source,
+                by=instance.logged_by,
+                target=OWN_MEMBER,
+                hearing=instance.hearing,
+                note=instance.outcome_note,
+                completed_at=instance.completed_at,
+                due_date=instance.due_date,
+                idempotency_key=instance.idempotency_key,
+            )
+            instance.pk, instance.created_at = action.pk, action.created_at
+            instance._state.adding = False
+            return
         before = getattr(instance, "_imported_status_before", None)
-        if is_create or before == instance.status:
+        if before == instance.status:
             instance.save()
             return
         # A pledge closed by an import goes through the services, which also

@@ -11,7 +11,8 @@ with `action_complete` / `action_cancel`.
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from campaign.forms.imports import ImportUploadForm
 from campaign.models import (
     Action,
     ActionKind,
@@ -43,6 +45,7 @@ from campaign.resources import ActionResource, CouncilMemberResource, SupporterR
 from campaign.selectors import supporter_name_q
 from campaign.services.actions import action_cancel, action_complete
 from campaign.services.hearings import hearing_save
+from campaign.services.imports import import_job_create
 from campaign.services.intake import (
     OWN_MEMBER,
     PersonInput,
@@ -644,6 +647,33 @@ class SupporterAdmin(ImportExportAdmin):
     )
     inlines = [SupporterActionInline, ConsentEventInline]
     actions = ["unsubscribe_selected", "revoke_links_selected"]
+
+    def import_action(self, request, **kwargs):
+        """Supporters are imported by the same background job as /imports/: the
+        same questions (campaign, attested consents), good rows land and bad
+        ones are reported per row on the job's progress page. The resource
+        stays for exports."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            job = import_job_create(**form.job_kwargs(), user=request.user)
+            return redirect("imports:detail", pk=job.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import supporters"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/campaign/supporter/import_job.html", context)
+
+    def process_import(self, request, **kwargs):
+        # The preview-and-confirm import is gone: the job imports the file.
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        return redirect("admin:campaign_supporter_import")
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -1,48 +1,89 @@
-"""Supporter imports: large CSV files, run by a worker, with a per-row error report.
+"""Supporter imports: large CSV or Excel files, run by a worker, with a per-row error report.
 
-Rows are parsed and validated in Python with the model's own normalisers, so an
-imported supporter is exactly what a sign-up with the same details would give.
-Rows are then merged in one transaction: either every good row lands or none.
+Both doors lead here: the /imports/ page and the admin's Import button store
+the file as an ImportJob, with the campaign it is for (or none) and the
+consents it attests, and a worker runs it. Good rows land; bad rows are
+skipped and reported with their row and field. Rows are validated in Python
+with the model's own normalisers.
 
-- PostgreSQL: the cleaned rows are COPY'd into a temporary table and merged
-  with a handful of set-based statements (match by email, then phone; update
-  the matches; one INSERT ... ON CONFLICT for the rest). A 100,000-row file
-  takes seconds (bench/RESULTS.md), where a query per row takes minutes.
-- Any other database (SQLite in development and tests): the same cleaned rows
-  go one by one through `supporter_upsert`: slower, same result.
+The rules are the intake core's (campaign.services.intake) in its batch form,
+at STAFF trust, row by row in file order, so a file gives what the same
+people entered one at a time would:
+- a row is matched by email, else phone, against the list and the rows
+  before it (`identities_load`, `IdentityIndex.pick`); a matched supporter
+  takes what the row gives (`supporter_apply`: a given value replaces, a
+  blank never erases, an email or phone someone else holds is never taken);
+  anyone else is built by `supporter_build`;
+- the district is `PlaceMap.place`'s, within the campaign's body when the
+  file is for a campaign (then someone outside it is tagged non-constituent);
+- with a campaign, everyone the file names joins its base (Membership,
+  source "import");
+- "these people agreed to email" is recorded for each, with the ledger row,
+  as "import: <where they agreed>" (`consents_record_attested`): never
+  lifting an unsubscribe. Text consent is confirmed by the phone itself, as
+  on the public form: the file's word makes each phone be asked to reply YES
+  to a text naming the campaign (`sms_consents_request`), nothing more;
+- tags named in a `tags` column are added.
 
-Rules (the same as `supporter_upsert`): a supporter is matched by email, else by
-phone; a blank cell never erases a known value; a phone already held by someone
-else is not taken; the district follows the ZIP when one district covers it.
-Rows that repeat a person already seen earlier in the file are merged into it.
-An import never grants consent to email or text anyone: consent comes only from
-the person's own sign-up.
+Writing the planned supporters:
+- PostgreSQL: COPY into a temporary table, one UPDATE ... FROM for the
+  changed supporters and one INSERT ... SELECT for the new ones. A 100,000-row
+  file takes seconds (bench/RESULTS.md), where a query per row takes minutes.
+  No lock is held on the list meanwhile: a supporter someone changed or
+  created since the import read it is planned again from what is stored now.
+- Any other database (SQLite in development and tests): bulk_create and
+  bulk_update of the same planned rows.
+Memberships, tags and consents then go through the same batch functions on
+both. All of it is one transaction: every good row lands or none.
 """
 
 import csv
+import datetime as dt
 import io
 import logging
+import operator
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 
+from campaign.exports import FORMULA_PREFIXES
 from campaign.models import (
-    DistrictZip,
+    ActionSource,
+    Campaign,
+    Channel,
     ImportJob,
     Language,
     Sector,
     Supporter,
+    Tag,
     normalize_email,
     normalize_phone,
     normalize_zip,
 )
-from campaign.services.supporters import supporter_upsert
+from campaign.services.intake import (
+    APPLIED_FIELDS,
+    CHUNK,
+    IdentityIndex,
+    PersonInput,
+    PlaceMap,
+    Trust,
+    chunks,
+    consents_record_attested,
+    identities_load,
+    memberships_record,
+    place_map,
+    sms_consents_request,
+    supporter_apply,
+    supporter_build,
+    supporters_tag_non_constituent,
+)
 from core import celery_app
 
 logger = logging.getLogger(__name__)
@@ -57,6 +98,8 @@ COLUMNS = (
     "language",
     "sector",
     "is_youth",
+    "tags",
+    "notes",
 )
 # Header spellings a spreadsheet export commonly uses.
 _HEADER_ALIASES = {
@@ -75,8 +118,10 @@ _HEADER_ALIASES = {
     "address": "street_address",
     "street address": "street_address",
     "youth": "is_youth",
+    "note": "notes",
 }
 _MAX_LENGTHS = {"first_name": 100, "last_name": 100, "street_address": 255, "email": 254}
+_TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 _ZIP_RE = re.compile(r"^\d{5}$")
 _TRUE = {"1", "true", "yes", "y", "x", "si", "sí"}
 _FALSE = {"0", "false", "no", "n"}
@@ -93,6 +138,12 @@ _SECTORS = {
 # A file with every row broken must not make a multi-megabyte JSON column.
 MAX_REPORTED_ERRORS = 5000
 PROGRESS_EVERY = 5000
+# Channels a file can attest ("these people agreed to ...").
+ATTESTABLE = (Channel.EMAIL, Channel.SMS)
+CONSENT_SOURCE_PREFIX = "import: "
+_CONSENT_SOURCE_MAX = Supporter._meta.get_field("email_consent_source").max_length
+# How often a supporter changed by someone else mid-import is planned again.
+_ROUNDS = 3
 
 _validate_email = EmailValidator()
 
@@ -101,39 +152,32 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be imported (wrong columns, not UTF-8 text)."""
 
 
-@dataclass
-class Person:
-    """One supporter to create or update, merged from one or more rows."""
+def restore_neutralised(value: str) -> str:
+    """Undo an export's formula neutralising ("'=x" -> "=x"), so an exported
+    file imports back unchanged."""
+    if value.startswith("'") and value[1:2] in FORMULA_PREFIXES:
+        return value[1:]
+    return value
 
-    row: int
-    first_name: str = ""
-    last_name: str = ""
-    email: str | None = None
-    phone: str | None = None
-    zip_code: str = ""
-    street_address: str = ""
-    language: str = ""
-    sector: str = ""
-    is_youth: bool | None = None
 
-    def merge(self, other: "Person", *, email_free: bool, phone_free: bool) -> None:
-        """Take the later row's non-blank values, as a second sign-up would."""
-        for name in ("first_name", "last_name", "zip_code", "street_address", "language", "sector"):
-            value = getattr(other, name)
-            if value:
-                setattr(self, name, value)
-        if other.is_youth is not None:
-            self.is_youth = other.is_youth
-        if not self.email and other.email and email_free:
-            self.email = other.email
-        if not self.phone and other.phone and phone_free:
-            self.phone = other.phone
+def consent_source(note: str) -> str:
+    """What an attested consent records as its source."""
+    return f"{CONSENT_SOURCE_PREFIX}{note.strip()}"[:_CONSENT_SOURCE_MAX]
+
+
+@dataclass(frozen=True)
+class ImportRow(PersonInput):
+    """One valid row: a person as the intake core takes them, plus where the
+    row stands in the file and the tags it names."""
+
+    row: int = 0
+    tags: tuple[str, ...] = ()
 
 
 @dataclass
 class ParsedFile:
     total_rows: int = 0
-    people: list[Person] = field(default_factory=list)
+    people: list[ImportRow] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     error_rows: int = 0
 
@@ -151,14 +195,14 @@ class ImportResult:
 
 
 # ---------------------------------------------------------------------------
-# Parsing and validation
+# Reading and validation
 # ---------------------------------------------------------------------------
 
 
-def _header_names(header: list[str]) -> list[str]:
+def _header_names(header: list) -> list[str]:
     names = []
     for raw in header:
-        name = raw.strip().lstrip("\ufeff").lower()
+        name = _cell_text(raw).lstrip("\ufeff").lower()
         name = _HEADER_ALIASES.get(name, name.replace(" ", "_"))
         names.append(name)
     if "first_name" not in names:
@@ -168,16 +212,32 @@ def _header_names(header: list[str]) -> list[str]:
     return names
 
 
-def _clean_row(values: dict[str, str], row: int, errors: list[tuple[str, str]]) -> Person:
-    """A Person from one row; problems are appended to `errors` as (field, reason)."""
-    person = Person(row=row)
-    person.first_name = values.get("first_name", "").strip()
-    person.last_name = values.get("last_name", "").strip()
-    person.street_address = values.get("street_address", "").strip()
-    if not person.first_name:
+def _cell_text(value, name: str = "") -> str:
+    """A cell as text. Spreadsheets turn phone numbers and ZIPs into numbers
+    (and drop the leading zero of 02134)."""
+    if value.__class__ is str:  # every CSV cell: the fast path
+        return restore_neutralised(value.strip())
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and name == "zip_code":
+        return str(value).zfill(5)
+    return restore_neutralised(str(value).strip())
+
+
+def _clean_row(values: dict[str, str], row: int, errors: list[tuple[str, str]]) -> ImportRow:
+    """An ImportRow from one row; problems are appended to `errors` as (field, reason)."""
+    person: dict = {
+        name: values.get(name, "")
+        for name in ("first_name", "last_name", "street_address", "notes")
+    }
+    if not person["first_name"]:
         errors.append(("first_name", "This field is required."))
     for name, limit in _MAX_LENGTHS.items():
-        if name != "email" and len(getattr(person, name)) > limit:
+        if name != "email" and len(person[name]) > limit:
             errors.append((name, f"At most {limit} characters."))
 
     email = normalize_email(values.get("email"))
@@ -186,111 +246,109 @@ def _clean_row(values: dict[str, str], row: int, errors: list[tuple[str, str]]) 
             if len(email) > _MAX_LENGTHS["email"]:
                 raise ValidationError("too long")
             _validate_email(email)
-            person.email = email
+            person["email"] = email
         except ValidationError:
             errors.append(("email", "Enter a valid email address."))
     try:
-        person.phone = normalize_phone(values.get("phone"))
+        person["phone"] = normalize_phone(values.get("phone"))
     except ValidationError:
         errors.append(("phone", "Enter a valid phone number."))
-    if not email and not values.get("phone", "").strip():
+    if not email and not values.get("phone"):
         errors.append(("email", "Give an email address or a mobile phone number."))
 
     zip_code = normalize_zip(values.get("zip_code"))
     if zip_code and not _ZIP_RE.match(zip_code):
         errors.append(("zip_code", "Enter a 5-digit ZIP code."))
-    person.zip_code = zip_code
+    person["zip_code"] = zip_code
 
-    language = values.get("language", "").strip().lower()
+    language = values.get("language", "").lower()
     if language:
-        person.language = _LANGUAGES.get(language, "")
-        if not person.language:
+        person["language"] = _LANGUAGES.get(language, "")
+        if not person["language"]:
             errors.append(("language", "Use en or es."))
-    sector = values.get("sector", "").strip().lower()
+    sector = values.get("sector", "").lower()
     if sector:
-        person.sector = _SECTORS.get(sector, "")
-        if not person.sector:
+        person["sector"] = _SECTORS.get(sector, "")
+        if not person["sector"]:
             errors.append(("sector", "Unknown sector."))
-    youth = values.get("is_youth", "").strip().lower()
+    youth = values.get("is_youth", "").lower()
     if youth in _TRUE:
-        person.is_youth = True
+        person["is_youth"] = True
     elif youth in _FALSE:
-        person.is_youth = False
+        person["is_youth"] = False
     elif youth:
         errors.append(("is_youth", "Use yes or no."))
-    return person
+    tags = tuple(dict.fromkeys(t.strip() for t in values.get("tags", "").split(",") if t.strip()))
+    if any(len(tag) > _TAG_MAX_LENGTH for tag in tags):
+        errors.append(("tags", f"A tag is at most {_TAG_MAX_LENGTH} characters."))
+    return ImportRow(row=row, tags=tags, **person)
 
 
-def _rows(text: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, values) per data row; the header is row 1."""
+def _csv_records(text: Iterable[str]) -> Iterator[list]:
     reader = csv.reader(text)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise ImportFileError("The file is empty.") from None
+        yield from reader
     except csv.Error as error:
-        raise ImportFileError(f"Not a readable CSV file: {error}") from None
+        raise ImportFileError(f"Row {reader.line_num} is not readable CSV: {error}") from None
     except UnicodeDecodeError:
         raise ImportFileError("The file is not UTF-8 text (save it as CSV UTF-8).") from None
+
+
+def _xlsx_records(handle) -> Iterator[list]:
+    """The first sheet's rows (cell values as the workbook stores them)."""
+    try:
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
+        raise ImportFileError("Not a readable Excel file (save it as .xlsx or CSV).") from None
+    try:
+        for values in sheet.iter_rows(values_only=True):
+            yield list(values)
+    finally:
+        book.close()
+
+
+def _rows(records: Iterable[list]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, values as text) per data row; the header is row 1."""
+    records = iter(records)
+    header = next(records, None)
+    if header is None:
+        raise ImportFileError("The file is empty.")
     names = _header_names(header)
     row = 1
-    try:
-        for cells in reader:
-            row += 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            yield row, dict(zip(names, cells, strict=False))
-    except csv.Error as error:
-        raise ImportFileError(f"Row {row + 1} is not readable CSV: {error}") from None
-    except UnicodeDecodeError:
-        raise ImportFileError("The file is not UTF-8 text (save it as CSV UTF-8).") from None
+    for cells in records:
+        row += 1
+        values = {name: _cell_text(cell, name) for name, cell in zip(names, cells, strict=False)}
+        if any(values.values()):
+            yield row, values
 
 
 def supporters_parse(
-    *, text: Iterable[str], on_progress=None, progress_every: int = PROGRESS_EVERY
+    *,
+    text: Iterable[str] | None = None,
+    records: Iterable[list] | None = None,
+    on_progress=None,
+    progress_every: int = PROGRESS_EVERY,
 ) -> ParsedFile:
-    """Validate every row and merge rows that name the same person.
+    """Validate every row of a CSV (`text`, an iterable of lines) or of
+    already split `records` (the header first).
 
     Side effects: none, except calling `on_progress(rows_done)` every
     `progress_every` rows. Raises ImportFileError when the file itself is unusable."""
     parsed = ParsedFile()
-    by_email: dict[str, Person] = {}
-    by_phone: dict[str, Person] = {}
-    for row, values in _rows(text):
+    for row, values in _rows(_csv_records(text) if records is None else records):
         parsed.total_rows += 1
         if on_progress and parsed.total_rows % progress_every == 0:
             on_progress(parsed.total_rows)
         problems: list[tuple[str, str]] = []
         person = _clean_row(values, row, problems)
-        if problems:
-            parsed.error_rows += 1
-            for field_name, reason in problems:
-                if len(parsed.errors) < MAX_REPORTED_ERRORS:
-                    parsed.errors.append({"row": row, "field": field_name, "error": reason})
-            continue
-        # Matched by email first, then phone, like supporter_find.
-        earlier = by_email.get(person.email) if person.email else None
-        if earlier is None and person.phone:
-            earlier = by_phone.get(person.phone)
-        if earlier is None:
+        if not problems:
             parsed.people.append(person)
-            if person.email:
-                by_email[person.email] = person
-            if person.phone:
-                if person.phone in by_phone:
-                    # Someone earlier in the file holds this phone already.
-                    person.phone = None
-                else:
-                    by_phone[person.phone] = person
             continue
-        email_free = bool(person.email) and person.email not in by_email
-        phone_free = bool(person.phone) and person.phone not in by_phone
-        had_email, had_phone = earlier.email, earlier.phone
-        earlier.merge(person, email_free=email_free, phone_free=phone_free)
-        if earlier.email and not had_email:
-            by_email[earlier.email] = earlier
-        if earlier.phone and not had_phone:
-            by_phone[earlier.phone] = earlier
+        parsed.error_rows += 1
+        for field_name, reason in problems:
+            if len(parsed.errors) < MAX_REPORTED_ERRORS:
+                parsed.errors.append({"row": row, "field": field_name, "error": reason})
     if parsed.error_rows and len(parsed.errors) >= MAX_REPORTED_ERRORS:
         parsed.errors.append(
             {"row": None, "field": "", "error": "Too many errors: only the first are listed."}
@@ -299,157 +357,251 @@ def supporters_parse(
 
 
 # ---------------------------------------------------------------------------
-# Merging into the database
+# Planning: the intake core, row by row, in memory
 # ---------------------------------------------------------------------------
 
 
-def _district_by_zip() -> dict[str, int]:
-    """ZIP -> district id, for ZIPs exactly one district covers (District.for_zip)."""
-    rows = (
-        DistrictZip.objects.values("zip_code")
-        .annotate(n=Count("district_id", distinct=True))
-        .filter(n=1)
-        .values_list("zip_code", flat=True)
+@dataclass(eq=False)
+class _Person:
+    """One supporter the file names, as its rows leave them."""
+
+    supporter: Supporter
+    created: bool
+    # The supporter's updated_at when read (None: new), for the optimistic write.
+    loaded_at: dt.datetime | None = None
+    changed: bool = False
+    rows: list[ImportRow] = field(default_factory=list)
+
+
+def _identities_load_postgresql(*, emails: Iterable[str], phones: Iterable[str]) -> IdentityIndex:
+    """`identities_load` in one query: the file's emails and phones are
+    COPY'd into a temporary table and joined (about 50 ms for 100,000 rows,
+    where IN lists of a thousand take seconds)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS import_identities")
+        cursor.execute("CREATE TEMPORARY TABLE import_identities (value text) ON COMMIT DROP")
+        with cursor.cursor.copy("COPY import_identities (value) FROM STDIN") as copy:
+            for value in {*emails, *phones}:
+                copy.write_row((value,))
+    index = IdentityIndex({}, {})
+    for supporter in Supporter.objects.raw(_MERGE_SQL["candidates"]):
+        index.add(supporter)
+    return index
+
+
+def _plan(rows: list[ImportRow], *, places: PlaceMap, load=identities_load) -> list[_Person]:
+    """What the rows make of the list, in file order (rules in the module
+    docstring). Reads the candidates (`load`: `identities_load` or its
+    PostgreSQL twin); writes nothing."""
+    index = load(
+        emails=(row.email for row in rows if row.email),
+        phones=(row.phone for row in rows if row.phone),
     )
-    unique = set(rows)
-    return {
-        zip_code: district_id
-        for zip_code, district_id in DistrictZip.objects.values_list("zip_code", "district_id")
-        if zip_code in unique
-    }
+    people: dict[int, _Person] = {}
+    for row in rows:
+        supporter = index.pick(email=row.email, phone=row.phone)
+        if supporter is None:
+            # Never without an email or phone: one held by someone else is
+            # what `pick` matches on.
+            supporter = supporter_build(person=row, places=places, taken=index)
+            person = people[id(supporter)] = _Person(supporter, created=True)
+        else:
+            person = people.get(id(supporter))
+            if person is None:
+                person = people[id(supporter)] = _Person(
+                    supporter, created=False, loaded_at=supporter.updated_at
+                )
+            person.changed |= supporter_apply(
+                supporter=supporter, person=row, trust=Trust.STAFF, places=places, taken=index
+            )
+        # A later row with this email or phone finds this supporter.
+        index.add(supporter)
+        person.rows.append(row)
+    return list(people.values())
 
 
-def _merge_portable(people: list[Person]) -> int:
-    """One supporter_upsert per person; returns how many were created."""
-    created = 0
-    for person in people:
-        result = supporter_upsert(
-            first_name=person.first_name,
-            last_name=person.last_name,
-            email=person.email,
-            phone=person.phone,
-            zip_code=person.zip_code,
-            street_address=person.street_address,
-            language=person.language,
-            sector=person.sector,
-            is_youth=person.is_youth,
-        )
-        created += result.created
-    return created
+# ---------------------------------------------------------------------------
+# Writing the plan
+# ---------------------------------------------------------------------------
+
+# What a known supporter's row may have changed (fill_search_name follows the names).
+_APPLIED = (*APPLIED_FIELDS, "search_name", "updated_at")
+
+
+def _write_portable(people: list[_Person], now: dt.datetime) -> list[_Person]:
+    """bulk_create the new supporters, bulk_update the changed ones. Returns
+    the people left to plan again (none: the database serialises writers)."""
+    Supporter.objects.bulk_create([p.supporter for p in people if p.created], batch_size=CHUNK)
+    changed = [p.supporter for p in people if p.changed and not p.created]
+    for supporter in changed:
+        supporter.updated_at = now
+    Supporter.objects.bulk_update(changed, _APPLIED, batch_size=CHUNK // 4)
+    return []
 
 
 _TABLE = Supporter._meta.db_table
+_FIELDS = [f for f in Supporter._meta.concrete_fields if not f.primary_key]
+_COLUMNS = ", ".join(f.column for f in _FIELDS)
+_SETS = ", ".join(
+    f"{column} = t.{column}"
+    for column in (Supporter._meta.get_field(name).column for name in _APPLIED)
+)
 
 _MERGE_SQL = {
-    "match_email": f"""
-        UPDATE import_people t SET supporter_id = s.id
-        FROM {_TABLE} s WHERE t.email IS NOT NULL AND s.email = t.email""",
-    "match_phone": f"""
-        UPDATE import_people t SET supporter_id = s.id
-        FROM {_TABLE} s
-        WHERE t.supporter_id IS NULL AND t.phone IS NOT NULL AND s.phone = t.phone""",
-    # Two people of the file can match one supporter (one by email, the other
-    # by phone); an UPDATE ... FROM applies only one of them, so apply them in
-    # rounds, earliest row first.
-    "update_round": f"""
-        WITH batch AS (
-            SELECT DISTINCT ON (supporter_id) * FROM import_people
-            WHERE supporter_id IS NOT NULL AND NOT applied
-            ORDER BY supporter_id, seq
-        ), done AS (
-            UPDATE import_people p SET applied = true FROM batch WHERE p.seq = batch.seq
-        )
-        UPDATE {_TABLE} s SET
-            first_name = COALESCE(NULLIF(b.first_name, ''), s.first_name),
-            last_name = COALESCE(NULLIF(b.last_name, ''), s.last_name),
-            street_address = COALESCE(NULLIF(b.street_address, ''), s.street_address),
-            language = COALESCE(NULLIF(b.language, ''), s.language),
-            sector = COALESCE(NULLIF(b.sector, ''), s.sector),
-            is_youth = COALESCE(b.is_youth, s.is_youth),
-            district_id = CASE WHEN b.zip_code <> '' AND b.zip_code <> s.zip_code
-                               THEN b.district_id ELSE s.district_id END,
-            zip_code = COALESCE(NULLIF(b.zip_code, ''), s.zip_code),
-            email = CASE WHEN s.email IS NULL AND b.email IS NOT NULL AND NOT EXISTS
-                              (SELECT 1 FROM {_TABLE} x WHERE x.email = b.email)
-                         THEN b.email ELSE s.email END,
-            phone = CASE WHEN s.phone IS NULL AND b.phone IS NOT NULL AND NOT EXISTS
-                              (SELECT 1 FROM {_TABLE} x WHERE x.phone = b.phone)
-                         THEN b.phone ELSE s.phone END,
-            updated_at = %(now)s
-        FROM batch b WHERE s.id = b.supporter_id""",
-    # Only a supporter created by someone else since the match can conflict
-    # here; it is merged like a match.
+    # Every supporter holding one of the file's emails or phones.
+    "candidates": f"""
+        SELECT * FROM {_TABLE}
+        WHERE email IN (SELECT value FROM import_identities)
+           OR phone IN (SELECT value FROM import_identities)""",
+    # The column types of the supporter table, none of its constraints.
+    "create": f"""
+        CREATE TEMPORARY TABLE import_people ON COMMIT DROP AS
+        SELECT 0 AS seq, id AS supporter_id, updated_at AS loaded_at, {_COLUMNS}
+        FROM {_TABLE} WITH NO DATA""",
+    # A supporter someone else changed since it was read is left out (and
+    # planned again).
+    "update": f"""
+        UPDATE {_TABLE} s SET {_SETS}
+        FROM import_people t
+        WHERE s.id = t.supporter_id AND s.updated_at = t.loaded_at
+        RETURNING s.id""",
+    # A supporter someone else created meanwhile (same email or phone) is left
+    # out, and planned again: then it is matched.
     "insert": f"""
-        INSERT INTO {_TABLE} (
-            first_name, last_name, email, phone, zip_code, street_address, district_id,
-            language, sector, is_youth, email_consent_source, sms_consent_source, notes,
-            created_at, updated_at)
-        SELECT first_name, last_name, email, phone, zip_code, street_address, district_id,
-            COALESCE(NULLIF(language, ''), %(default_language)s), sector,
-            COALESCE(is_youth, false), '', '', '', %(now)s, %(now)s
-        FROM import_people WHERE supporter_id IS NULL ORDER BY seq
-        ON CONFLICT (email) DO UPDATE SET
-            first_name = COALESCE(NULLIF(EXCLUDED.first_name, ''), {_TABLE}.first_name),
-            last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), {_TABLE}.last_name),
-            updated_at = EXCLUDED.updated_at
-        RETURNING (xmax = 0)""",
+        INSERT INTO {_TABLE} ({_COLUMNS})
+        SELECT {_COLUMNS} FROM import_people WHERE supporter_id IS NULL ORDER BY seq
+        ON CONFLICT DO NOTHING
+        RETURNING id, email, phone""",
 }
 
 
-def _merge_postgresql(people: list[Person]) -> int:
-    """COPY the people into a temporary table and merge set-wise; returns how
-    many supporters were created."""
-    districts = _district_by_zip()
-    now = timezone.now()
+def _write_postgresql(people: list[_Person], now: dt.datetime) -> list[_Person]:
+    """COPY the new and changed supporters into a temporary table and write
+    them set-wise. Returns the people someone else wrote meanwhile."""
+    writes = [p for p in people if p.created or p.changed]
+    if not writes:
+        return []
+    attrgetter = operator.attrgetter(*(f.attname for f in _FIELDS))
     with connection.cursor() as cursor:
-        cursor.execute(
-            """CREATE TEMPORARY TABLE import_people (
-                seq integer PRIMARY KEY, first_name text, last_name text, email text,
-                phone text, zip_code text, street_address text, language text, sector text,
-                is_youth boolean, district_id bigint, supporter_id bigint,
-                applied boolean NOT NULL DEFAULT false
-            ) ON COMMIT DROP"""
-        )
-        raw = cursor.cursor
-        with raw.copy(
-            "COPY import_people (seq, first_name, last_name, email, phone, zip_code,"
-            " street_address, language, sector, is_youth, district_id) FROM STDIN"
+        cursor.execute("DROP TABLE IF EXISTS import_people")
+        cursor.execute(_MERGE_SQL["create"])
+        with cursor.cursor.copy(
+            f"COPY import_people (seq, supporter_id, loaded_at, {_COLUMNS}) FROM STDIN"
         ) as copy:
-            for seq, p in enumerate(people):
-                copy.write_row(
-                    (
-                        seq,
-                        p.first_name,
-                        p.last_name,
-                        p.email,
-                        p.phone,
-                        p.zip_code,
-                        p.street_address,
-                        p.language,
-                        p.sector,
-                        p.is_youth,
-                        districts.get(p.zip_code),
-                    )
-                )
-        cursor.execute("CREATE INDEX ON import_people (email)")
-        cursor.execute("CREATE INDEX ON import_people (phone)")
-        cursor.execute("ANALYZE import_people")
-        cursor.execute(_MERGE_SQL["match_email"])
-        cursor.execute(_MERGE_SQL["match_phone"])
-        while True:
-            cursor.execute(_MERGE_SQL["update_round"], {"now": now})
-            if cursor.rowcount == 0:
-                break
-        cursor.execute(
-            _MERGE_SQL["insert"], {"now": now, "default_language": Language.ENGLISH.value}
+            for seq, person in enumerate(writes):
+                supporter = person.supporter
+                supporter.updated_at = now
+                supporter.created_at = supporter.created_at or now
+                # Supporter's columns hold plain values psycopg adapts as they are.
+                copy.write_row((seq, supporter.pk, person.loaded_at, *attrgetter(supporter)))
+        cursor.execute(_MERGE_SQL["update"])
+        updated = {pk for (pk,) in cursor.fetchall()}
+        cursor.execute(_MERGE_SQL["insert"])
+        inserted = cursor.fetchall()
+    new_by_email = {p.supporter.email: p for p in writes if p.created and p.supporter.email}
+    new_by_phone = {p.supporter.phone: p for p in writes if p.created and p.supporter.phone}
+    for pk, email, phone in inserted:
+        person = new_by_email[email] if email else new_by_phone[phone]
+        person.supporter.pk = pk
+        person.supporter._state.adding = False
+    return [
+        p
+        for p in writes
+        if (p.created and p.supporter.pk is None)
+        or (not p.created and p.supporter.pk not in updated)
+    ]
+
+
+def _merge(rows: list[ImportRow], *, places: PlaceMap, method: str) -> list[_Person]:
+    """Plan and write; a supporter written by someone else meanwhile is
+    planned again from what is stored now. Returns everyone the file named."""
+    if method == "postgresql":
+        load, write = _identities_load_postgresql, _write_postgresql
+    else:
+        load, write = identities_load, _write_portable
+    now = timezone.now()
+    done: list[_Person] = []
+    for _round in range(_ROUNDS):
+        people = _plan(rows, places=places, load=load)
+        left = write(people, now)
+        done.extend(p for p in people if p not in left)
+        if not left:
+            return done
+        rows = sorted((row for p in left for row in p.rows), key=lambda row: row.row)
+    raise ImportFileError(
+        "Supporters in the file kept changing while it was imported; nothing was saved. "
+        "Import it again."
+    )
+
+
+# ---------------------------------------------------------------------------
+# After the supporters: tags, base, consents (both methods)
+# ---------------------------------------------------------------------------
+
+
+def _tags_add(people: list[_Person]) -> None:
+    """Add the tags the rows name (unknown tags are created)."""
+    pairs = {(p.supporter.pk, tag) for p in people for row in p.rows for tag in row.tags}
+    if not pairs:
+        return
+    names = {tag for _pk, tag in pairs}
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    tag_ids = {}
+    for chunk in chunks(names):
+        tag_ids.update(Tag.objects.filter(name__in=chunk).values_list("name", "pk"))
+    through = Supporter.tags.through
+    through.objects.bulk_create(
+        [through(supporter_id=pk, tag_id=tag_ids[tag]) for pk, tag in pairs],
+        ignore_conflicts=True,
+        batch_size=CHUNK,
+    )
+
+
+def _record(
+    people: list[_Person],
+    *,
+    places: PlaceMap,
+    campaign: Campaign | None,
+    consents: Iterable[str],
+    consent_note: str,
+) -> None:
+    supporters = {p.supporter.pk: p.supporter for p in people}
+    _tags_add(people)
+    if campaign is not None:
+        memberships_record(
+            pairs=((campaign.pk, pk) for pk in supporters), source=ActionSource.IMPORT
         )
-        return sum(1 for (inserted,) in cursor.fetchall() if inserted)
+        covered = {
+            pk: places.place(s.zip_code, s.district_id).covered for pk, s in supporters.items()
+        }
+        supporters_tag_non_constituent(
+            covered=[pk for pk, is_in in covered.items() if is_in is True],
+            uncovered=[pk for pk, is_in in covered.items() if is_in is False],
+        )
+    source = consent_source(consent_note)
+    if Channel.EMAIL in consents:
+        consents_record_attested(
+            supporter_ids=supporters, channel=Channel.EMAIL, source=source, campaign=campaign
+        )
+    if Channel.SMS in consents and campaign is not None:
+        sms_consents_request(supporters=supporters.values(), campaign=campaign, wording=source)
 
 
 def supporters_import(
-    *, text: Iterable[str], on_progress=None, progress_every: int = PROGRESS_EVERY, method=None
+    *,
+    text: Iterable[str] | None = None,
+    records: Iterable[list] | None = None,
+    campaign: Campaign | None = None,
+    consents: Iterable[str] = (),
+    consent_note: str = "",
+    on_progress=None,
+    progress_every: int = PROGRESS_EVERY,
+    method=None,
 ) -> ImportResult:
-    """Import supporters from CSV text (an iterable of lines).
+    """Import supporters from CSV `text` (an iterable of lines) or `records`
+    (rows of cells, the header first), for `campaign` (or none), with the
+    `consents` ("email", "sms") the file attests and where they were given
+    (`consent_note`).
 
     Good rows are created or merged into existing supporters, all in one
     transaction; bad rows are skipped and reported as {"row", "field", "error"}
@@ -457,16 +609,34 @@ def supporters_import(
     `method` is "postgresql" or "portable"; by default the fastest the
     database supports.
 
-    Side effects: INSERTs/UPDATEs supporters (no consent, no messages).
+    Side effects: INSERTs/UPDATEs supporters, tags; with a campaign,
+    memberships and non-constituent tags; attested email consents (ledger
+    rows); for attested texts, one consent request (outbox row) per phone.
     Raises ImportFileError for an unusable file, with nothing saved."""
-    parsed = supporters_parse(text=text, on_progress=on_progress, progress_every=progress_every)
+    consents = set(consents)
+    if consents - set(ATTESTABLE):
+        raise ValueError(f"unknown consents {consents - set(ATTESTABLE)}")
+    if consents and not consent_note.strip():
+        raise ValueError("an attested consent needs a note saying where it was given")
+    parsed = supporters_parse(
+        text=text, records=records, on_progress=on_progress, progress_every=progress_every
+    )
     if method is None:
         method = "postgresql" if connection.vendor == "postgresql" else "portable"
+    places = place_map(
+        body_id=campaign.decision_body_id if campaign else None,
+        zips=(row.zip_code for row in parsed.people),
+    )
     with transaction.atomic():
-        if method == "postgresql":
-            created = _merge_postgresql(parsed.people)
-        else:
-            created = _merge_portable(parsed.people)
+        people = _merge(parsed.people, places=places, method=method)
+        _record(
+            people,
+            places=places,
+            campaign=campaign,
+            consents=consents,
+            consent_note=consent_note,
+        )
+    created = sum(1 for p in people if p.created)
     return ImportResult(
         total_rows=parsed.total_rows,
         created=created,
@@ -480,14 +650,33 @@ def supporters_import(
 # ---------------------------------------------------------------------------
 
 
-def import_job_create(*, file, user=None, kind: str = "supporters") -> ImportJob:
-    """Store the uploaded file as a queued job; a worker runs it after commit.
+def import_job_create(
+    *,
+    file,
+    user=None,
+    kind: str = "supporters",
+    campaign: Campaign | None = None,
+    consents: Iterable[str] = (),
+    consent_note: str = "",
+) -> ImportJob:
+    """Store the uploaded file (CSV or .xlsx) as a queued job, with the
+    campaign it is for and the consents it attests (see `supporters_import`);
+    a worker runs it after commit.
 
     Side effects: saves the file under MEDIA_ROOT/imports/, INSERTs an
     ImportJob, enqueues `import_job_run_task` when the transaction commits. If
     the broker is down the job stays queued (logged), and the upload still
     succeeds: the file is kept and `import_jobs_enqueue_queued` picks it up."""
-    job = ImportJob(kind=kind, started_by=user if user and user.is_authenticated else None)
+    consents = [channel for channel in ATTESTABLE if channel in set(consents)]
+    if consents and not consent_note.strip():
+        raise ValueError("an attested consent needs a note saying where it was given")
+    job = ImportJob(
+        kind=kind,
+        started_by=user if user and user.is_authenticated else None,
+        campaign=campaign,
+        attested_consents=consents,
+        consent_note=consent_note.strip() if consents else "",
+    )
     job.file.save(file.name.rsplit("/", 1)[-1], file, save=False)
     job.save()
     transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
@@ -516,12 +705,18 @@ def import_jobs_enqueue_queued() -> int:
     return len(ids)
 
 
+def _is_excel(job: ImportJob) -> bool:
+    return job.file.name.lower().endswith(".xlsx")
+
+
 def _count_rows(job: ImportJob) -> int:
     with job.file.open("rb") as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
         try:
+            if _is_excel(job):
+                return max(0, sum(1 for _ in _xlsx_records(handle)) - 1)
+            text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
             return max(0, sum(1 for _ in csv.reader(text)) - 1)
-        except (csv.Error, UnicodeDecodeError):
+        except (csv.Error, UnicodeDecodeError, ImportFileError):
             return 0
 
 
@@ -550,9 +745,18 @@ def import_job_run(
 
     try:
         with job.file.open("rb") as handle:
-            text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+            if _is_excel(job):
+                source = {"records": _xlsx_records(handle)}
+            else:
+                source = {"text": io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")}
             result = supporters_import(
-                text=text, on_progress=progress, progress_every=progress_every, method=method
+                **source,
+                campaign=job.campaign,
+                consents=job.attested_consents,
+                consent_note=job.consent_note,
+                on_progress=progress,
+                progress_every=progress_every,
+                method=method,
             )
     except ImportFileError as error:
         job.status = ImportJob.Status.FAILED

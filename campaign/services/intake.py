@@ -347,6 +347,10 @@ def supporter_build(*, person: PersonInput, places: PlaceMap, taken: IdentityInd
     return supporter
 
 
+# What `supporter_apply` may change (attnames): the bulk paths write these.
+APPLIED_FIELDS = (*_FILLED_FIELDS, "email", "phone", "is_youth", "district_id")
+
+
 def supporter_apply(
     *,
     supporter: Supporter,
@@ -360,10 +364,7 @@ def supporter_apply(
     to an existing supporter."""
     if trust == Trust.PUBLIC:
         raise ValueError("public input never changes an existing supporter")
-    before = {
-        name: getattr(supporter, name)
-        for name in (*_FILLED_FIELDS, "email", "phone", "is_youth", "district_id")
-    }
+    before = {name: getattr(supporter, name) for name in APPLIED_FIELDS}
     for field_name in _FILLED_FIELDS:
         value = getattr(person, field_name)
         if value:

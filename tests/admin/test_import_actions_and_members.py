@@ -1,10 +1,22 @@
 """Action and council member imports through the admin."""
 
-import pytest
+import datetime as dt
 
-from campaign.models import Action, ActionSource, ActionStatus, CouncilMember
+import pytest
+import time_machine
+from django.utils import timezone
+
+from campaign.models import (
+    Action,
+    ActionKind,
+    ActionSource,
+    ActionStatus,
+    CouncilMember,
+    Membership,
+)
 from tests import factories
 from tests.admin.helpers import import_file, upload
+from tests.imports.helpers import outbox_rows, quick_log_pledge, reachable
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +160,88 @@ def test_a_member_row_with_an_unknown_body_or_district_is_reported(coordinator_c
     }
     assert errors == {1: ["body"], 2: ["district"]}
     assert CouncilMember.objects.count() == 3
+
+
+# ---------------------------------------------------------------------------
+# Through the intake core (issue #10, findings 5 and 8)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [ActionKind.LETTER, ActionKind.ATTEND_HEARING])
+def test_an_imported_pledge_gets_the_outbox_rows_a_quick_logged_pledge_gets(
+    coordinator_client, pine_county, kind
+):
+    campaign = pine_county["campaign"]
+    hearing = factories.HearingFactory(campaign=campaign) if kind == "attend" else None
+    quick, imported = reachable(pine_county, 2)
+    hearing_cell = timezone.localtime(hearing.starts_at).strftime("%Y-%m-%d") if hearing else ""
+    csv = (
+        "supporter_email,campaign,kind,status,hearing\n"
+        f"{imported.email},{campaign.slug},{kind},pledged,{hearing_cell}\n"
+    ).encode()
+    with time_machine.travel(timezone.now(), tick=False):
+        quick_log_pledge(
+            coordinator_client, campaign=campaign, supporter=quick, kind=kind, hearing=hearing
+        )
+        import_file(coordinator_client, "action", csv, "pledges.csv")
+    assert outbox_rows(quick)
+    assert outbox_rows(imported) == outbox_rows(quick)
+
+
+def test_an_imported_action_makes_the_supporter_a_member_of_the_base(
+    coordinator_client, people, pine_county
+):
+    import_file(coordinator_client, "action", ACTIONS_CSV, "actions.csv")
+
+    assert sorted(
+        Membership.objects.values_list("supporter__first_name", "campaign__slug", "source")
+    ) == [
+        ("Ana", "parks-alcohol-ordinance", "import"),
+        ("Ben", "parks-alcohol-ordinance", "import"),
+    ]
+
+
+def test_an_imported_attendance_needs_a_hearing_that_has_started(
+    coordinator_client, people, pine_county
+):
+    upcoming = factories.HearingFactory(campaign=pine_county["campaign"])
+    day = timezone.localtime(upcoming.starts_at).strftime("%Y-%m-%d")
+    csv = (
+        "supporter_email,campaign,kind,status,completed_at,hearing\n"
+        "ana@example.org,parks-alcohol-ordinance,attend,completed,2026-10-01 18:00:00,\n"
+        f"ana@example.org,parks-alcohol-ordinance,attend,completed,2026-10-01 18:00:00,{day}\n"
+        "ana@example.org,parks-alcohol-ordinance,attend,pledged,,1999-01-01\n"
+    ).encode()
+
+    response = upload(coordinator_client, "action", csv, "attendance.csv")
+
+    errors = {
+        row.number: {field: list(messages) for field, messages in row.field_specific_errors.items()}
+        for row in response.context["result"].invalid_rows
+    }
+    assert errors == {
+        1: {"hearing": ["Choose the hearing: testimony and attendance are for one hearing."]},
+        2: {"hearing": ["Nobody has testified at or attended a hearing that has not started."]},
+        3: {"hearing": ["No hearing of this campaign on 1999-01-01."]},
+    }
+    assert Action.objects.count() == 0
+
+
+def test_an_imported_attendance_names_its_hearing_by_its_day(
+    coordinator_client, people, pine_county
+):
+    started = factories.HearingFactory(
+        campaign=pine_county["campaign"], starts_at=timezone.now() - dt.timedelta(days=2)
+    )
+    day = timezone.localtime(started.starts_at).strftime("%Y-%m-%d")
+    csv = (
+        "supporter_email,campaign,kind,status,completed_at,hearing\n"
+        f"ana@example.org,parks-alcohol-ordinance,testify,completed,{day} 20:00:00,{day}\n"
+    ).encode()
+
+    import_file(coordinator_client, "action", csv, "testimony.csv")
+
+    action = Action.objects.get()
+    assert (action.hearing, action.kind) == (started, "testify")
+    # Testimony is aimed at the supporter's own commissioner.
+    assert action.target == pine_county["members"][0]

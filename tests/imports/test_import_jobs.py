@@ -75,3 +75,56 @@ def test_progress_is_stored_on_the_job_while_it_runs(monkeypatch):
     monkeypatch.setattr(imports, "supporters_parse", parse)
     import_job_run(job_id=job.pk, progress_every=2)
     assert seen == [2, 4]
+
+
+def test_the_job_imports_into_its_campaign_with_the_consents_its_file_attests(pine_county):
+    campaign = pine_county["campaign"]
+    job = ImportJob(
+        campaign=campaign, attested_consents=["email"], consent_note="Oct 3 town hall sheet"
+    )
+    job.file.save("people.csv", ContentFile("".join(csv_lines("Ana,,ana@example.org,,,"))))
+    job.save()
+    import_job_run(job_id=job.pk)
+    ana = Supporter.objects.get()
+    assert ana.memberships.get().campaign == campaign
+    assert ana.email_consent_source == "import: Oct 3 town hall sheet"
+    assert ana.consent_events.get().campaign == campaign
+
+
+def test_an_xlsx_job_imports_numeric_phone_and_zip_cells(pine_county):
+    from tests.admin.helpers import xlsx
+
+    content = xlsx(
+        [
+            ["first_name", "email", "phone", "zip_code", "is_youth"],
+            ["Fay", "FAY@example.org", 6125550123, 55007, "yes"],
+            ["Gus", None, "+1 612 555 0177", 2134, None],
+        ]
+    )
+    job = ImportJob()
+    job.file.save("list.xlsx", ContentFile(content), save=False)
+    job.save()
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.total_rows, job.created_rows, job.errors) == ("done", 2, 2, [])
+    fay = Supporter.objects.get(first_name="Fay")
+    assert (fay.email, fay.phone, fay.zip_code, fay.is_youth) == (
+        "fay@example.org",
+        "+16125550123",
+        "55007",
+        True,
+    )
+    # A spreadsheet drops the leading zero of 02134.
+    assert Supporter.objects.get(first_name="Gus").zip_code == "02134"
+
+
+def test_an_unreadable_xlsx_fails_the_job_with_a_reason():
+    job = ImportJob()
+    job.file.save("list.xlsx", ContentFile(b"PK\x03\x04 not really a workbook"), save=False)
+    job.save()
+    import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.errors == [
+        {"row": None, "field": "", "error": "Not a readable Excel file (save it as .xlsx or CSV)."}
+    ]

@@ -35,13 +35,13 @@ def test_the_upload_creates_a_queued_job_and_redirects_to_its_page(
     assert enqueued == [job.pk]
 
 
-def test_the_upload_refuses_a_file_that_is_not_csv(client, coordinator, enqueued):
+def test_the_upload_refuses_a_file_that_is_not_csv_or_excel(client, coordinator, enqueued):
     client.force_login(coordinator)
     response = client.post(
-        reverse("imports:upload"), {"file": SimpleUploadedFile("people.xlsx", b"PK")}
+        reverse("imports:upload"), {"file": SimpleUploadedFile("people.ods", b"PK")}
     )
     assert response.status_code == 400
-    assert "Upload a .csv file" in response.content.decode()
+    assert "Upload a .csv or .xlsx file" in response.content.decode()
     assert ImportJob.objects.count() == 0
 
 
@@ -80,3 +80,72 @@ def test_the_progress_page_lists_the_errors_escaped(client, coordinator):
     page = client.get(reverse("imports:detail", args=[job.pk])).content.decode()
     assert "<td>3</td><td>email</td><td>&lt;b&gt;bad&lt;/b&gt;</td>" in page
     assert 'http-equiv="refresh"' not in page
+
+
+NOTE = "paper sign-up sheet, Oct 3 town hall"
+
+
+def test_the_upload_asks_which_campaign_and_which_consents_the_file_attests(
+    client, coordinator, enqueued, pine_county
+):
+    client.force_login(coordinator)
+    page = client.get(reverse("imports:upload")).content.decode()
+    assert 'name="campaign"' in page and 'name="consents"' in page
+    response = client.post(
+        reverse("imports:upload"),
+        {
+            "file": SimpleUploadedFile("people.csv", CSV),
+            "campaign": pine_county["campaign"].pk,
+            "consents": ["email", "sms"],
+            "consent_note": NOTE,
+        },
+    )
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert (job.campaign, job.attested_consents, job.consent_note) == (
+        pine_county["campaign"],
+        ["email", "sms"],
+        NOTE,
+    )
+
+
+def test_an_attested_consent_needs_a_note_saying_where_they_agreed(
+    client, coordinator, enqueued, pine_county
+):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("imports:upload"),
+        {"file": SimpleUploadedFile("people.csv", CSV), "consents": ["email"]},
+    )
+    assert response.status_code == 400
+    assert "consent_note" in response.context["form"].errors
+    assert ImportJob.objects.count() == 0
+
+
+def test_text_consent_needs_the_campaign_its_yes_request_names(
+    client, coordinator, enqueued, pine_county
+):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("imports:upload"),
+        {
+            "file": SimpleUploadedFile("people.csv", CSV),
+            "consents": ["sms"],
+            "consent_note": NOTE,
+        },
+    )
+    assert response.status_code == 400
+    assert "campaign" in response.context["form"].errors
+    assert ImportJob.objects.count() == 0
+
+
+def test_the_upload_takes_an_excel_file(client, coordinator, enqueued):
+    from tests.admin.helpers import xlsx
+
+    client.force_login(coordinator)
+    content = xlsx([["first_name", "email"], ["Ana", "ana@example.org"]])
+    response = client.post(
+        reverse("imports:upload"), {"file": SimpleUploadedFile("people.xlsx", content)}
+    )
+    assert response.status_code == 302
+    assert ImportJob.objects.get().file.name.endswith(".xlsx")

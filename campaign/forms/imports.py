@@ -1,0 +1,103 @@
+"""The supporter import form: the same questions on /imports/ and in the admin."""
+
+import zipfile
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Campaign, Channel
+from campaign.services.imports import (
+    COLUMNS,
+    CONSENT_SOURCE_PREFIX,
+    consent_source,
+)
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# The note is recorded after "import: " in a 100-character source.
+CONSENT_NOTE_MAX = len(consent_source("x" * 200)) - len(CONSENT_SOURCE_PREFIX)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or Excel file"),
+        help_text=_("A header row naming the columns: %(columns)s.")
+        % {"columns": ", ".join(COLUMNS)},
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+    campaign = forms.ModelChoiceField(
+        queryset=Campaign.objects.order_by("name"),
+        required=False,
+        empty_label=_("No campaign"),
+        label=_("Which campaign is this list for?"),
+        help_text=_(
+            "Everyone in the file joins that campaign's base (and its call list). "
+            "Choose “No campaign” for a general contact list."
+        ),
+    )
+    consents = forms.MultipleChoiceField(
+        choices=[
+            (Channel.EMAIL, _("These people agreed to receive emails")),
+            (Channel.SMS, _("These people agreed to receive text messages")),
+        ],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("What did these people agree to?"),
+        help_text=_(
+            "Tick only what the people themselves agreed to. Someone who unsubscribed "
+            "stays unsubscribed. Text messages start only after each phone replies YES "
+            "to a first text naming the campaign."
+        ),
+    )
+    consent_note = forms.CharField(
+        required=False,
+        max_length=CONSENT_NOTE_MAX,
+        label=_("Where did they agree?"),
+        help_text=_("For example: paper sign-up sheet, Oct 3 town hall."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(
+                _("Upload a .csv or .xlsx file (save the spreadsheet as CSV UTF-8 or Excel).")
+            )
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB; split it."))
+        if name.endswith(".xlsx") and not zipfile.is_zipfile(upload):
+            raise forms.ValidationError(_("This is not a readable Excel (.xlsx) file."))
+        upload.seek(0)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        consents = data.get("consents") or []
+        if consents and not (data.get("consent_note") or "").strip():
+            self.add_error(
+                "consent_note",
+                _("Say where they agreed, e.g. “paper sign-up sheet, Oct 3 town hall”."),
+            )
+        if Channel.SMS in consents and not data.get("campaign") and "campaign" not in self.errors:
+            self.add_error(
+                "campaign",
+                _(
+                    "Text consent is confirmed by each phone replying YES to a text naming "
+                    "the campaign: choose the campaign."
+                ),
+            )
+        return data
+
+    def job_kwargs(self) -> dict:
+        """The arguments of `import_job_create` this form gives."""
+        data = self.cleaned_data
+        return {
+            "file": data["file"],
+            "campaign": data["campaign"],
+            "consents": data["consents"],
+            "consent_note": data["consent_note"],
+        }
