@@ -739,13 +739,28 @@ class SupporterAdmin(ImportExportAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Action:
             return super().save_formset(request, form, formset, change)
-        for action_form in formset.forms:
-            if action_form in formset.extra_forms and not action_form.has_changed():
-                continue
-            if action_form.instance.pk and not action_form.has_changed():
-                continue
+        changed = [action_form for action_form in formset.forms if action_form.has_changed()]
+        # Joining a campaign's base by a new action is an intake into that
+        # campaign, as on the quick log: the supporter is placed within its
+        # body (and tagged non-constituent outside it) before their actions
+        # are aimed at their own member.
+        supporter = form.instance
+        joined = {
+            f.cleaned_data["campaign"].pk: f.cleaned_data["campaign"]
+            for f in changed
+            if f.instance.pk is None and f.cleaned_data.get("campaign")
+        }
+        for campaign in joined.values():
+            supporter_intake(
+                person=PersonInput(**{name: getattr(supporter, name) for name in _INTAKE_FIELDS}),
+                trust=Trust.STAFF,
+                supporter=supporter,
+                campaign=campaign,
+                source=ActionSource.ADMIN,
+            )
+        for action_form in changed:
             action = action_form.save(commit=False)
-            action.supporter = form.instance
+            action.supporter = supporter
             save_action(action=action, form=action_form, user=request.user)
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 

@@ -15,7 +15,7 @@ from campaign.models import (
     Membership,
     Supporter,
 )
-from campaign.services.intake import Trust
+from campaign.services.intake import NON_CONSTITUENT_TAG, Trust
 from campaign.services.supporters import supporter_unsubscribe
 from tests import factories
 from tests.admin.helpers import add_inline_row, changeform_data
@@ -174,3 +174,29 @@ def test_nobody_testified_in_person_at_a_hearing_that_has_not_happened(
     assert response.status_code == 200
     assert "hearing" in response.context["adminform"].form.errors
     assert not Action.objects.exists()
+
+
+def test_an_action_on_a_supporters_page_places_them_within_the_campaigns_body(
+    coordinator_client, pine_county
+):
+    # St Paul: no district of the County Board covers 55101.
+    outsider = factories.SupporterFactory(email="out@example.org", zip_code="55101")
+    url = f"/admin/campaign/supporter/{outsider.pk}/change/"
+    data = changeform_data(coordinator_client.get(url))
+    data.pop("tags")
+    add_inline_row(
+        data,
+        "actions",
+        {
+            "campaign": str(pine_county["campaign"].pk),
+            "kind": "petition",
+            "status": "completed",
+            "source": "admin",
+        },
+    )
+
+    response = coordinator_client.post(url, data)
+
+    assert response.status_code == 302
+    assert list(outsider.tags.values_list("name", flat=True)) == [NON_CONSTITUENT_TAG]
+    assert Membership.objects.filter(campaign=pine_county["campaign"], supporter=outsider).exists()
