@@ -7,12 +7,16 @@ nothing. The lookups are batched (a handful of queries for any number of
 lines), so 5,000 lines take about a second.
 
 The rules are the intake core's (campaign.services.intake), in its batch
-form: a line is matched by email, else phone (`IdentityIndex.pick`); a new
-supporter is built and placed by `supporter_build` and `PlaceMap`; each
+form, at STAFF trust: a line is matched by email, else phone
+(`IdentityIndex.pick`), and a known supporter takes what the line gives
+(`supporter_apply`: a given name or ZIP replaces, a blank never erases, an
+email or phone someone else holds is never taken); a line with a name and
+nobody to match creates the supporter (`supporter_build`); everyone is placed
+within the campaign's body (`PlaceMap`, the non-constituent tag). Each
 action is checked and built by `action_build` (a contact aimed at the
 supporter's own member; testimony and attendance for one of the campaign's
 hearings) and saved by `actions_record_many` (campaign membership, a
-pledge's reminders). A line naming a known person changes nothing about them.
+pledge's reminders). A sign-in sheet records no consent: it is not an opt-in.
 
 Idempotency: each action's key is campaign + kind + status + hearing + day +
 supporter, so the same paste submitted twice the same day logs nothing twice,
@@ -41,8 +45,10 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.services.intake import (
+    APPLIED_FIELDS,
     CHUNK,
     PersonInput,
+    Trust,
     action_build,
     action_check,
     actions_record_many,
@@ -50,6 +56,7 @@ from campaign.services.intake import (
     known_idempotency_keys,
     open_pledges,
     place_map,
+    supporter_apply,
     supporter_build,
     supporters_tag_non_constituent,
 )
@@ -90,6 +97,8 @@ _HEADER_ALIASES = {
 }
 _ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
 _email_validator = EmailValidator()
+# What a line may change on a known supporter (fill_search_name follows the names).
+_APPLIED = (*APPLIED_FIELDS, "search_name", "updated_at")
 
 
 class BulkLogConflict(Exception):
@@ -242,28 +251,23 @@ def _idempotency_key(
     return "bulk:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
-def _new_supporter(line: _Parsed, *, places, index) -> Supporter | None:
-    """A supporter for a line that names someone unknown (None: no name, or
-    nothing left to reach them by). Sets `line.error` on a bad name or ZIP."""
-    if not line.first_name:
-        return None
+def _problem(line: _Parsed) -> str:
+    """What makes a line's name or ZIP unusable ("" when nothing)."""
     if len(line.first_name) > 100 or len(line.last_name) > 100:
-        line.error = "The name is longer than 100 characters."
-        return None
+        return "The name is longer than 100 characters."
     if line.zip_code and not _ZIP_RE.match(line.zip_code):
-        line.error = f"“{line.zip_code[:20]}” is not a 5-digit ZIP code."
-        return None
-    person = PersonInput(
+        return f"“{line.zip_code[:20]}” is not a 5-digit ZIP code."
+    return ""
+
+
+def _person(line: _Parsed) -> PersonInput:
+    return PersonInput(
         first_name=line.first_name,
         last_name=line.last_name,
         email=line.email,
         phone=line.phone,
         zip_code=line.zip_code,
     )
-    supporter = supporter_build(person=person, places=places, taken=index)
-    if supporter.email is None and supporter.phone is None:
-        return None
-    return supporter
 
 
 def bulk_log(
@@ -277,9 +281,10 @@ def bulk_log(
 ) -> BulkLogResult:
     """Log one action per line of `text` (rules in the module docstring).
 
-    Side effects, in one transaction: INSERTs new supporters (no consent is
-    recorded: a sign-in sheet is not an opt-in; one outside the campaign's
-    body is tagged non-constituent), the actions (each with an idempotency
+    Side effects, in one transaction: INSERTs new supporters and UPDATEs
+    known ones a line changed (no consent is recorded: a sign-in sheet is not
+    an opt-in; someone outside the campaign's body is tagged non-constituent,
+    someone inside untagged), the actions (each with an idempotency
     key and, for contacts, the supporter's own member as target), their
     campaign memberships and each pledge's follow-up or hearing reminders.
     Raises ValidationError (keyed by field) when the action itself cannot be
@@ -298,33 +303,55 @@ def bulk_log(
     places = place_map(
         body_id=campaign.decision_body_id, zips=(p.zip_code for p in good if p.zip_code)
     )
-    # Resolve each line to an existing supporter, a new one, or no one; a new
-    # supporter joins the index, so a later line naming them finds them.
+    # Resolve each line to a known supporter (who takes what the line gives,
+    # at STAFF trust), a new one (a line with a name), or no one; everyone
+    # stays in the index, so a later line naming them finds them.
     resolved: list[tuple[_Parsed, Supporter | None]] = []
     new_supporters: list[Supporter] = []
+    changed: dict[int, Supporter] = {}
     for line in good:
+        line.error = _problem(line)
+        if line.error:
+            continue
         supporter = index.pick(email=line.email, phone=line.phone)
-        if supporter is None:
-            supporter = _new_supporter(line, places=places, index=index)
-            if line.error:
-                continue
-            if supporter is not None:
-                new_supporters.append(supporter)
-                index.add(supporter)
+        if supporter is not None:
+            if (
+                supporter_apply(
+                    supporter=supporter,
+                    person=_person(line),
+                    trust=Trust.STAFF,
+                    places=places,
+                    taken=index,
+                )
+                and supporter.pk
+            ):
+                changed[supporter.pk] = supporter
+        elif line.first_name:
+            supporter = supporter_build(person=_person(line), places=places, taken=index)
+            new_supporters.append(supporter)
+        if supporter is not None:
+            index.add(supporter)
         resolved.append((line, supporter))
     created = {id(supporter) for supporter in new_supporters}
+    # Everyone the sheet names is placed within the campaign's body.
+    covered = {
+        id(supporter): places.place(supporter.zip_code, supporter.district_id).covered
+        for _line, supporter in resolved
+        if supporter is not None
+    }
 
     day = timezone.localdate(now).isoformat()
     try:
         with transaction.atomic():
-            if new_supporters:
-                Supporter.objects.bulk_create(new_supporters, batch_size=CHUNK)
-                supporters_tag_non_constituent(
-                    covered=[],
-                    uncovered=[
-                        s.pk for s in new_supporters if places.place(s.zip_code).covered is False
-                    ],
-                )
+            Supporter.objects.bulk_create(new_supporters, batch_size=CHUNK)
+            for supporter in changed.values():
+                supporter.updated_at = now
+            Supporter.objects.bulk_update(changed.values(), _APPLIED, batch_size=CHUNK // 4)
+            supporters = {id(s): s for _line, s in resolved if s is not None}
+            supporters_tag_non_constituent(
+                covered=[s.pk for key, s in supporters.items() if covered[key] is True],
+                uncovered=[s.pk for key, s in supporters.items() if covered[key] is False],
+            )
             keys = {
                 line.line: _idempotency_key(
                     campaign=campaign,

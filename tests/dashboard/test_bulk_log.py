@@ -376,3 +376,22 @@ def test_the_service_saves_nothing_for_a_hearing_kind_without_a_hearing(pine_cou
     assert list(refused.value.message_dict) == ["hearing"]
     assert Action.objects.count() == 0
     assert not Supporter.objects.filter(email="new@example.org").exists()
+
+
+def test_a_line_naming_a_known_person_gives_what_staff_input_gives(pine_county, coordinator):
+    # STAFF trust: a given value replaces, a blank never erases, a missing
+    # phone is filled in unless someone else holds it.
+    known = factories.SupporterFactory(
+        first_name="Ana", last_name="Ruiz", email="ana@example.org", phone=None, zip_code="55030"
+    )
+    text = "first_name,last_name,email,phone,zip\nAnita,,ana@example.org,612-555-0101,55072\n"
+    _run(pine_county, text, coordinator)
+    known.refresh_from_db()
+    assert (known.first_name, known.last_name, known.phone, known.zip_code) == (
+        "Anita",
+        "Ruiz",
+        "+16125550101",
+        "55072",
+    )
+    assert (known.district, known.search_name) == (pine_county["districts"][2], "anita ruiz")
+    assert Action.objects.get(supporter=known).target == pine_county["members"][2]

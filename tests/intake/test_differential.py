@@ -981,14 +981,7 @@ def test_the_data_has_what_the_issue_asks_for():
                 "contact kinds at a member"
             ),
         ),
-        pytest.param(
-            "bulk_log",
-            marks=_disagrees(
-                "a bulk line naming a known person adds nothing to them (a missing email or "
-                "phone stays missing, so who keeps an email depends on the order of the "
-                "sheets); STAFF intake adds it"
-            ),
-        ),
+        "bulk_log",
         "imports_page",
         "admin_import",
         pytest.param("admin", marks=_not_yet("the admin")),
