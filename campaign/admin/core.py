@@ -877,7 +877,7 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     list_display = (
         "__str__",
-        "kind",
+        "campaign",
         "status",
         "progress",
         "created_rows",
@@ -887,10 +887,13 @@ class ImportJobAdmin(admin.ModelAdmin):
         "finished_at",
     )
     list_filter = ("status", "kind")
-    list_select_related = ("started_by",)
+    list_select_related = ("started_by", "campaign")
     readonly_fields = (
         "kind",
         "file",
+        "campaign",
+        "attested_consents",
+        "consent_note",
         "status",
         "total_rows",
         "processed_rows",
