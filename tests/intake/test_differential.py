@@ -7,7 +7,11 @@ with spaces, or the same phone written another way with another email or
 none) and 400 actions. Names carry accents (Lucía Ramírez, José Peña); ZIPs
 follow Pine County (tests/conftest.py): 55063 spans districts 1 and 2, 55007
 is district 1, 55030 district 2, 55072 district 3, and 55101 (Saint Paul) is
-outside the county; people prefer English or Spanish.
+outside the county; Pine City's council has a ward over 55063 and 55072, so
+only the campaign's body places people there. People prefer English or
+Spanish. One person in eight is on the list already (`KNOWN`: signed up
+earlier, in no campaign, some with email consent, some whose phone replied
+YES), so every path also meets people it must find rather than create.
 
 Each path gets what it can carry of that data (`Plan`); the reference is the
 intake core given the same plan at STAFF trust (`supporter_intake`,
@@ -925,6 +929,11 @@ def county(pine_county, settings, tmp_path):
         name="Aaberg (former)",
         active=False,
     )
+    # Pine City's council sits inside the county: its ward covers 55072 too,
+    # so only a campaign's body places those people in district 3.
+    city = factories.DecisionBodyFactory(name="Pine City Council", seats=5)
+    ward = factories.DistrictFactory(body=city, number=1, name="Ward 1", zips=["55072", "55063"])
+    factories.CouncilMemberFactory(body=city, district=ward, name="Council Member Ward 1")
     enter_known()
     return {**pine_county, "hearings": hearings}
 
