@@ -1025,11 +1025,35 @@ LUCIA = Entry(
     email_ok=False,
     sms_ok=False,
 )
+
+
+def enter_admin_action_add(plan: Plan, county, client) -> None:
+    """The admin's action add page, for a supporter found on the list."""
+    url = reverse("admin:campaign_action_add")
+    hearings = county["hearings"]
+    for entry in plan.entries:
+        supporter = _admin_find(client, entry)
+        for act in entry.acts:
+            data = changeform_data(client.get(url))
+            data.update(
+                {
+                    "supporter": str(supporter.pk),
+                    "campaign": str(county["campaign"].pk),
+                    "kind": act.kind,
+                    "status": act.status,
+                    "hearing": str(hearings[act.hearing].pk) if act.hearing else "",
+                }
+            )
+            response = client.post(url, data)
+            assert response.status_code == 302, _errors(response)
+
+
 LOGGING_PATHS = {
     "quick_log": enter_quick_log,
     "bulk_log": enter_bulk_log,
     "action_import": _import_actions,
     "admin": enter_admin,
+    "admin_action_add": enter_admin_action_add,
 }
 
 
@@ -1047,6 +1071,7 @@ LOGGING_PATHS = {
             ),
         ),
         "admin",
+        "admin_action_add",
     ],
 )
 def test_a_call_logged_after_a_pledge_to_call_gives_the_same_rows(
