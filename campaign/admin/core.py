@@ -54,6 +54,7 @@ from campaign.services.intake import (
     action_record,
     consent_record,
     consent_withdraw,
+    sms_consents_request,
     supporter_intake,
 )
 from campaign.services.stances import stance_record
@@ -527,10 +528,7 @@ class SupporterAdminForm(forms.ModelForm):
     sms_consent = forms.BooleanField(
         label=_("Agrees to text messages"),
         required=False,
-        help_text=_(
-            "Tick only with the supporter's explicit agreement; it is logged. "
-            "Ticking it for someone who unsubscribed subscribes them again."
-        ),
+        help_text=_("Ticking it texts them to reply YES; their consent is recorded when they do."),
     )
 
     class Meta:
@@ -725,7 +723,17 @@ class SupporterAdmin(ImportExportAdmin):
             (Channel.SMS, "sms_consent", supporter.sms_consent_at),
         ):
             wanted = form.cleaned_data.get(field_name)
-            if wanted and not given:
+            if wanted and not given and channel == Channel.SMS:
+                # Text consent is confirmed by the phone, whoever asks.
+                if sms_consents_request(
+                    supporters=[supporter], campaign=None, wording=f"{source}: agreed to texts"
+                ):
+                    self.message_user(
+                        request,
+                        _("A text asks them to reply YES; texts start when they do."),
+                        messages.INFO,
+                    )
+            elif wanted and not given:
                 consent_record(
                     supporter=supporter, channel=channel, source=source, lift_unsubscribe=True
                 )

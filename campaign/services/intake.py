@@ -39,7 +39,9 @@ Rules
 - Actions: at most one open pledge per supporter, campaign and kind; testimony
   and attendance name one of the campaign's hearings (a pledge an upcoming one,
   a completed in-person one a hearing that has started); a new pledge gets its
-  follow-up or hearing reminders in the same transaction (`action_record`).
+  follow-up or hearing reminders in the same transaction (`action_record`); a
+  completed action fulfils the supporter's open pledge of its kind (and
+  hearing) instead of standing beside it (`pledge_fulfil`).
 """
 
 import datetime as dt
@@ -75,6 +77,7 @@ from campaign.models import (
 )
 from campaign.services.scheduling import (
     messages_suppress_pending,
+    reminders_on_action_closed,
     reminders_on_pledge,
     reminders_sms_consent_request,
 )
@@ -592,7 +595,7 @@ def consents_record_attested(
 
 
 def sms_consents_request(
-    *, supporters: Iterable[Supporter], campaign: Campaign, wording: str
+    *, supporters: Iterable[Supporter], campaign: Campaign | None, wording: str
 ) -> int:
     """Text consent is confirmed by the phone: ask each supporter's phone to
     reply YES (once per campaign), as the public form does. A coordinator's
@@ -733,6 +736,9 @@ def action_build(
     action_check(
         campaign=campaign, kind=kind, status=status, hearing=hearing, completed_at=completed_at
     )
+    if kind not in CONTACT_KINDS:
+        # Only a contact is aimed at a member (the whip count's contacts).
+        target = None
     if target == OWN_MEMBER:
         target_id = None
         if kind in CONTACT_KINDS:
@@ -800,10 +806,9 @@ def action_record(
         existing = Action.objects.filter(idempotency_key=idempotency_key).first()
         if existing:
             return existing, False
-    if status == ActionStatus.PLEDGED:
-        existing = _open_pledge(supporter=supporter, campaign=campaign, kind=kind)
-        if existing:
-            return existing, False
+    pledge = _open_pledge(supporter=supporter, campaign=campaign, kind=kind)
+    if pledge is not None and status == ActionStatus.PLEDGED:
+        return pledge, False
     action = action_build(
         supporter=supporter,
         campaign=campaign,
@@ -818,6 +823,8 @@ def action_record(
         due_date=due_date,
         idempotency_key=idempotency_key,
     )
+    if pledge is not None and pledge_fulfilled_by(pledge=pledge, action=action):
+        return pledge_fulfil(pledge=pledge, action=action), True
     try:
         with transaction.atomic():
             action.save()
@@ -838,7 +845,12 @@ def actions_record_many(*, actions: list[Action]) -> list[Action]:
     imports) in a few statements, with their memberships and reminders.
     The caller has dropped duplicates (open pledges, known idempotency keys).
 
-    Side effects: INSERTs actions and memberships, outbox rows for pledges."""
+    A completed action whose supporter has an open pledge of its kind
+    fulfils that pledge instead (`pledge_fulfil`), as in `action_record`.
+
+    Side effects: INSERTs actions and memberships, outbox rows for pledges;
+    UPDATEs of the pledges fulfilled, their pending follow-ups cancelled."""
+    fulfilled, actions = _fulfil_open_pledges(actions)
     saved = Action.objects.bulk_create(actions, batch_size=CHUNK)
     by_source: dict[str, list[tuple[int, int]]] = {}
     for action in saved:
@@ -848,7 +860,73 @@ def actions_record_many(*, actions: list[Action]) -> list[Action]:
     for action in saved:
         if action.status == ActionStatus.PLEDGED:
             reminders_on_pledge(action=action)
-    return saved
+    return fulfilled + saved
+
+
+def pledge_fulfilled_by(*, pledge: Action, action: Action) -> bool:
+    """Whether a completed action is what the open pledge promised: the same
+    kind, and for testimony or attendance the same hearing."""
+    return (
+        action.status == ActionStatus.COMPLETED
+        and pledge.kind == action.kind
+        and (
+            action.kind not in HEARING_KINDS
+            or action.hearing_id is None
+            or pledge.hearing_id in (None, action.hearing_id)
+        )
+    )
+
+
+def pledge_fulfil(*, pledge: Action, action: Action) -> Action:
+    """The completed `action` (built, unsaved) is the open `pledge` kept: the
+    pledge becomes that completion, so a supporter who pledged to call and
+    called counts one call, and their "did you do it?" follow-up is cancelled.
+
+    Side effects: UPDATE of the pledge, its pending follow-ups cancelled."""
+    pledge.status = ActionStatus.COMPLETED
+    pledge.completed_at = action.completed_at
+    # What happened wins over what was planned: the member actually called.
+    pledge.target_id = action.target_id or pledge.target_id
+    pledge.hearing_id = pledge.hearing_id or action.hearing_id
+    pledge.logged_by_id = pledge.logged_by_id or action.logged_by_id
+    pledge.idempotency_key = pledge.idempotency_key or action.idempotency_key
+    if action.outcome_note:
+        pledge.outcome_note = f"{pledge.outcome_note}\n{action.outcome_note}".strip()
+    pledge.save()
+    reminders_on_action_closed(action=pledge)
+    return pledge
+
+
+def _fulfil_open_pledges(actions: list[Action]) -> tuple[list[Action], list[Action]]:
+    """Split built actions into pledges they fulfil (done) and rows to insert."""
+    completed = [a for a in actions if a.status == ActionStatus.COMPLETED]
+    if not completed:
+        return [], actions
+    pledges: dict[tuple[int, int, str], Action] = {}
+    for (campaign_id, kind), group in _group(completed).items():
+        for chunk in chunks({a.supporter_id for a in group}):
+            for pledge in Action.objects.filter(
+                campaign_id=campaign_id,
+                kind=kind,
+                status=ActionStatus.PLEDGED,
+                supporter_id__in=chunk,
+            ).order_by():
+                pledges[(campaign_id, pledge.supporter_id, kind)] = pledge
+    fulfilled, rest = [], []
+    for action in actions:
+        pledge = pledges.pop((action.campaign_id, action.supporter_id, action.kind), None)
+        if pledge is not None and pledge_fulfilled_by(pledge=pledge, action=action):
+            fulfilled.append(pledge_fulfil(pledge=pledge, action=action))
+        else:
+            rest.append(action)
+    return fulfilled, rest
+
+
+def _group(actions: list[Action]) -> dict[tuple[int, str], list[Action]]:
+    groups: dict[tuple[int, str], list[Action]] = {}
+    for action in actions:
+        groups.setdefault((action.campaign_id, action.kind), []).append(action)
+    return groups
 
 
 def open_pledges(*, campaign: Campaign, kind: str, supporter_ids: Iterable[int]) -> set[int]:

@@ -394,10 +394,11 @@ def reminders_signup_confirm_request(*, supporter: Supporter, campaign: Campaign
 
 
 def reminders_sms_consent_request(
-    *, supporter: Supporter, campaign: Campaign, wording: str
+    *, supporter: Supporter, campaign: Campaign | None, wording: str
 ) -> None:
     """Ask the phone to reply YES before any text reminder (confirmed opt-in:
-    a form cannot prove the number is the signer's). Once per campaign.
+    a form cannot prove the number is the signer's). Once per campaign (or
+    once without one: the admin's tick).
 
     Side effects: INSERTs one Message row, due now (or none)."""
     _save_new(
@@ -405,7 +406,7 @@ def reminders_sms_consent_request(
             _message(
                 kind=MessageKind.SMS_CONSENT_REQUEST,
                 channel=Channel.SMS,
-                key=f"sms-consent-request:{campaign.pk}:{supporter.pk}",
+                key=f"sms-consent-request:{campaign.pk if campaign else 0}:{supporter.pk}",
                 when=timezone.now(),
                 supporter=supporter,
                 campaign=campaign,

@@ -222,7 +222,28 @@ def test_a_hearing_moved_on_the_campaign_page_is_saved_through_hearing_save(
     assert timezone.localtime(hearing.starts_at).strftime("%H:%M") == "19:00"
 
 
-def test_ticking_consent_on_a_supporter_is_logged_in_the_ledger(coordinator_client, pine_county):
+def test_ticking_email_consent_on_a_supporter_is_logged_in_the_ledger(
+    coordinator_client, pine_county
+):
+    supporter = factories.SupporterFactory(phone="+16125550123")
+    url = f"/admin/campaign/supporter/{supporter.pk}/change/"
+    data = changeform_data(coordinator_client.get(url))
+    data["email_consent"] = "on"
+
+    response = coordinator_client.post(url, data)
+
+    assert response.status_code == 302
+    supporter.refresh_from_db()
+    assert supporter.email_consent_at is not None
+    [event] = ConsentEvent.objects.filter(supporter=supporter)
+    assert (event.channel, event.kind, event.source) == ("email", "granted", "admin: coordinator")
+
+
+def test_ticking_text_consent_asks_the_phone_to_reply_yes_and_records_nothing_yet(
+    coordinator_client, pine_county
+):
+    from campaign.models import Message, MessageKind
+
     supporter = factories.SupporterFactory(phone="+16125550123")
     url = f"/admin/campaign/supporter/{supporter.pk}/change/"
     data = changeform_data(coordinator_client.get(url))
@@ -232,9 +253,10 @@ def test_ticking_consent_on_a_supporter_is_logged_in_the_ledger(coordinator_clie
 
     assert response.status_code == 302
     supporter.refresh_from_db()
-    assert supporter.sms_consent_at is not None
-    [event] = ConsentEvent.objects.filter(supporter=supporter)
-    assert (event.channel, event.kind, event.source) == ("sms", "granted", "admin: coordinator")
+    assert supporter.sms_consent_at is None
+    assert not ConsentEvent.objects.filter(supporter=supporter).exists()
+    [request] = Message.objects.filter(supporter=supporter)
+    assert (request.kind, request.channel) == (MessageKind.SMS_CONSENT_REQUEST, "sms")
 
 
 def test_unticking_consent_withdraws_it_in_the_ledger(coordinator_client, pine_county):

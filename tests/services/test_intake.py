@@ -437,3 +437,37 @@ def test_tagging_many_non_constituents_tags_and_untags_like_one_by_one(county):
     supporters_tag_non_constituent(covered=[], uncovered=[inside.pk, outside.pk])
     supporters_tag_non_constituent(covered=[inside.pk], uncovered=[outside.pk])
     assert list(Supporter.objects.filter(tags__name=NON_CONSTITUENT_TAG)) == [outside]
+
+
+@pytest.mark.parametrize("path", ["single", "batch"])
+def test_a_completed_action_fulfils_the_open_pledge_of_its_kind(county, constituent, path):
+    from campaign.services.intake import action_build, actions_record_many
+
+    constituent.email_consent_at = timezone.now()
+    constituent.save()
+    pledge, _ = action_record(
+        supporter=constituent,
+        campaign=county["campaign"],
+        kind=ActionKind.CALL,
+        status=ActionStatus.PLEDGED,
+        source=ActionSource.PUBLIC_FORM,
+    )
+    call = {
+        "supporter": constituent,
+        "campaign": county["campaign"],
+        "kind": ActionKind.CALL,
+        "status": ActionStatus.COMPLETED,
+        "source": ActionSource.PHONE_BANK,
+        "note": "Reached the office",
+    }
+    if path == "single":
+        action, created = action_record(**call)
+        assert (action.pk, created) == (pledge.pk, True)
+    else:
+        [action] = actions_record_many(actions=[action_build(**call)])
+        assert action.pk == pledge.pk
+    pledge.refresh_from_db()
+    assert (pledge.status, pledge.outcome_note) == (ActionStatus.COMPLETED, "Reached the office")
+    assert constituent.actions.count() == 1
+    followup = Message.objects.get(action=pledge, kind=MessageKind.PLEDGE_FOLLOWUP)
+    assert followup.status == "cancelled"
