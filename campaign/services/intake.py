@@ -18,10 +18,14 @@ Trust levels
   consent still needs the phone's YES.
 - STAFF: a coordinator or admin (quick log, bulk log, admin, imports, seed).
   A given value replaces the stored one; a blank never erases. A phone or
-  email held by someone else is never taken. Consent is recorded only as
-  attested (an import's consent columns, the admin's tick), with its source,
-  and an attested consent never lifts an unsubscribe: only the admin's
+  email held by someone else is never taken. Email consent is recorded only
+  as attested (an import's consent columns, the admin's tick), with its
+  source, and an attested consent never lifts an unsubscribe: only the admin's
   explicit tick (the person asked, `lift_unsubscribe=True`) or the owner does.
+
+On every path text consent is confirmed by the phone itself: the form, an
+import or the admin's tick only queue a "reply YES" text
+(`sms_consents_request`), and the YES records it (services.sms_inbound).
 
 Rules
 - Identity: a person is their email (case-insensitive), else their E.164
@@ -32,7 +36,8 @@ Rules
   none -> unknown, and the supporter is tagged non-constituent for that body.
   Without a campaign, districts of every body count (`PlaceMap.place`).
 - Target: the active member holding the district's seat, the first by name
-  (`PlaceMap.seat_holder`). Contact kinds default to it.
+  (`seat_holder_candidates`). Contact kinds default to it; other kinds are
+  aimed at nobody.
 - Base: a sign-up (with or without an ask), an import into a campaign, or a
   logged action makes the supporter a member of the campaign's base
   (`membership_record`).
