@@ -9,6 +9,8 @@ new actions recorded with `action_record`, and actions completed or cancelled
 with `action_complete` / `action_cancel`.
 """
 
+import dataclasses
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -557,19 +559,8 @@ class SupporterAdminForm(forms.ModelForm):
 
 
 # What the intake core applies from the supporter form (a given value
-# replaces the stored one; a blank never erases).
-_INTAKE_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "zip_code",
-    "street_address",
-    "language",
-    "sector",
-    "is_youth",
-    "notes",
-)
+# replaces the stored one; a blank never erases): what it knows of a person.
+_INTAKE_FIELDS = tuple(field.name for field in dataclasses.fields(PersonInput))
 # What a coordinator may set beyond the intake core when the field changed on
 # the form: a district chosen by hand, a corrected email or phone, a cleared
 # value.
