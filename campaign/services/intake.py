@@ -147,13 +147,15 @@ class IdentityIndex:
 def identities_load(*, emails: Iterable[str], phones: Iterable[str]) -> IdentityIndex:
     """Every supporter holding one of these (normalised) emails or phones."""
     index = IdentityIndex({}, {})
-    for field_name, values in (
-        ("email", set(emails) - {None, ""}),
-        ("phone", set(phones) - {None, ""}),
-    ):
-        for chunk in chunks(values):
-            for supporter in Supporter.objects.filter(**{f"{field_name}__in": chunk}).order_by():
-                index.add(supporter)
+    emails, phones = list(set(emails) - {None, ""}), list(set(phones) - {None, ""})
+    # Half a chunk of each per query: one query for a single person.
+    half = CHUNK // 2
+    for start in range(0, max(len(emails), len(phones)), half):
+        part_emails, part_phones = emails[start : start + half], phones[start : start + half]
+        for supporter in Supporter.objects.filter(
+            Q(email__in=part_emails) | Q(phone__in=part_phones)
+        ).order_by():
+            index.add(supporter)
     return index
 
 
@@ -395,6 +397,8 @@ class IntakeResult:
     created: bool
     # An existing supporter found for PUBLIC input, left unchanged.
     held: bool = False
+    # What placed them (its seats answer their actions' targets).
+    places: PlaceMap | None = None
 
 
 def supporter_intake(
@@ -454,10 +458,11 @@ def supporter_intake(
         supporter.save()
     if campaign is not None:
         covered = places.place(supporter.zip_code, supporter.district_id).covered
-        if covered is not None:
+        # A supporter created just now has no tag to drop.
+        if covered is False or (covered and not created):
             supporter_tag_non_constituent(supporter=supporter, covered=covered)
         membership_record(supporter=supporter, campaign=campaign, source=source or str(trust))
-    return IntakeResult(supporter, created=created)
+    return IntakeResult(supporter, created=created, places=places)
 
 
 def supporter_tag_non_constituent(*, supporter: Supporter, covered: bool) -> None:
@@ -845,13 +850,15 @@ def action_record(
     return action, True
 
 
-def actions_record_many(*, actions: list[Action]) -> list[Action]:
+def actions_record_many(*, actions: list[Action], schedule: bool = True) -> list[Action]:
     """Save actions built by `action_build` (the bulk paths: bulk log,
     imports) in a few statements, with their memberships and reminders.
     The caller has dropped duplicates (open pledges, known idempotency keys).
 
     A completed action whose supporter has an open pledge of its kind
     fulfils that pledge instead (`pledge_fulfil`), as in `action_record`.
+    `schedule=False`: the caller writes the pledges' reminders itself, in one
+    go (the sign-up's `reminders_on_signup`).
 
     Side effects: INSERTs actions and memberships, outbox rows for pledges;
     UPDATEs of the pledges fulfilled, their pending follow-ups cancelled."""
@@ -862,9 +869,10 @@ def actions_record_many(*, actions: list[Action]) -> list[Action]:
         by_source.setdefault(action.source, []).append((action.campaign_id, action.supporter_id))
     for source, pairs in by_source.items():
         memberships_record(pairs=pairs, source=source)
-    for action in saved:
-        if action.status == ActionStatus.PLEDGED:
-            reminders_on_pledge(action=action)
+    if schedule:
+        for action in saved:
+            if action.status == ActionStatus.PLEDGED:
+                reminders_on_pledge(action=action)
     return fulfilled + saved
 
 
@@ -932,6 +940,21 @@ def _group(actions: list[Action]) -> dict[tuple[int, str], list[Action]]:
     for action in actions:
         groups.setdefault((action.campaign_id, action.kind), []).append(action)
     return groups
+
+
+def open_pledges_by_kind(
+    *, supporter: Supporter, campaign: Campaign, kinds: Iterable[str]
+) -> dict[str, Action]:
+    """The supporter's open pledges of these kinds in the campaign, by kind."""
+    return {
+        pledge.kind: pledge
+        for pledge in Action.objects.filter(
+            supporter=supporter,
+            campaign=campaign,
+            kind__in=list(kinds),
+            status=ActionStatus.PLEDGED,
+        ).order_by()
+    }
 
 
 def open_pledges(*, campaign: Campaign, kind: str, supporter_ids: Iterable[int]) -> set[int]:

@@ -37,8 +37,11 @@ from campaign.models import (
 from campaign.services.intake import (
     PersonInput,
     Trust,
+    action_build,
     action_record,
+    actions_record_many,
     consent_record,
+    open_pledges_by_kind,
     supporter_intake,
 )
 from campaign.services.scheduling import (
@@ -143,7 +146,53 @@ def signup_check(*, campaign: Campaign, asks, hearing: Hearing | None) -> None:
             raise ValidationError({"hearing": _("Choose the hearing you will come to.")})
 
 
-def _apply(*, supporter: Supporter, request: SignupRequest, trust: Trust) -> list[Action]:
+def _pledge(*, supporter: Supporter, request: SignupRequest, seats, new: bool) -> list[Action]:
+    """One pledge per ask, in one INSERT (`action_build`, `actions_record_many`);
+    an open pledge of a kind is kept, not repeated (a `new` supporter, created
+    in this transaction, has none and nobody else can see them yet)."""
+    campaign = request.campaign
+    kept = (
+        {}
+        if new
+        else open_pledges_by_kind(supporter=supporter, campaign=campaign, kinds=request.asks)
+    )
+    built = [
+        action_build(
+            supporter=supporter,
+            campaign=campaign,
+            kind=kind,
+            status=ActionStatus.PLEDGED,
+            source=ActionSource.PUBLIC_FORM,
+            hearing=request.hearing if kind in HEARING_KINDS else None,
+            seats=seats,
+        )
+        for kind in request.asks
+        if kind not in kept
+    ]
+    if new:
+        return actions_record_many(actions=built, schedule=False)
+    try:
+        with transaction.atomic():
+            created = actions_record_many(actions=built, schedule=False)
+    except IntegrityError:
+        # A pledge of one of these kinds was recorded meanwhile elsewhere.
+        created = []
+        for action in built:
+            recorded, _new = action_record(
+                supporter=supporter,
+                campaign=campaign,
+                kind=action.kind,
+                status=ActionStatus.PLEDGED,
+                source=ActionSource.PUBLIC_FORM,
+                hearing=action.hearing,
+            )
+            created.append(recorded)
+    return [*kept.values(), *created]
+
+
+def _apply(
+    *, supporter: Supporter, request: SignupRequest, trust: Trust, seats=None, new: bool = False
+) -> list[Action]:
     """Consents and pledges of a sign-up for a supporter it may change."""
     campaign, person = request.campaign, request.person
     source = signup_source(campaign)
@@ -156,17 +205,7 @@ def _apply(*, supporter: Supporter, request: SignupRequest, trust: Trust) -> lis
             wording=request.email_wording,
             lift_unsubscribe=trust == Trust.OWNER,
         )
-    pledges = []
-    for kind in request.asks:
-        action, _created = action_record(
-            supporter=supporter,
-            campaign=campaign,
-            kind=kind,
-            status=ActionStatus.PLEDGED,
-            source=ActionSource.PUBLIC_FORM,
-            hearing=request.hearing if kind in HEARING_KINDS else None,
-        )
-        pledges.append(action)
+    pledges = _pledge(supporter=supporter, request=request, seats=seats, new=new)
     if (
         request.sms_reminders
         and person.phone
@@ -177,8 +216,8 @@ def _apply(*, supporter: Supporter, request: SignupRequest, trust: Trust) -> lis
         reminders_sms_consent_request(
             supporter=supporter, campaign=campaign, wording=request.sms_wording
         )
-    # Each new pledge got its hearing's reminders from action_record; only
-    # the hearing this sign-up chose is left to look at (no read).
+    # The pledges' follow-ups and hearing reminders and the confirmation, in
+    # one write; the hearing this sign-up chose is the only one to look at.
     reminders_on_signup(
         supporter=supporter,
         campaign=campaign,
@@ -224,7 +263,13 @@ def signup_submit(*, request: SignupRequest) -> SignupResult:
             if intake.held:
                 _hold(supporter=intake.supporter, request=request)
                 return SignupResult(supporter=None, created=False, held=True)
-            pledges = _apply(supporter=intake.supporter, request=request, trust=Trust.PUBLIC)
+            pledges = _apply(
+                supporter=intake.supporter,
+                request=request,
+                trust=Trust.PUBLIC,
+                seats=intake.places.seats,
+                new=True,
+            )
             return SignupResult(supporter=intake.supporter, created=True, pledges=pledges)
 
     # Two identical submissions at once (a double click) both find no
@@ -311,5 +356,10 @@ def signup_confirm(*, campaign: Campaign, token: str) -> SignupResult | None:
             source=ActionSource.PUBLIC_FORM,
             supporter=Supporter.objects.select_for_update().get(pk=pending.supporter_id),
         )
-        pledges = _apply(supporter=intake.supporter, request=request, trust=Trust.OWNER)
+        pledges = _apply(
+            supporter=intake.supporter,
+            request=request,
+            trust=Trust.OWNER,
+            seats=intake.places.seats,
+        )
         return SignupResult(supporter=intake.supporter, created=False, pledges=pledges)

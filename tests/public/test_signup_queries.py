@@ -18,7 +18,7 @@ from campaign.models import (
     PendingSignup,
     Supporter,
 )
-from campaign.services import intake
+from campaign.services import signup
 from campaign.services.intake import member_for_supporter
 from campaign.services.signup import signup_confirm, signup_confirm_link, signup_submit
 from tests import factories
@@ -43,19 +43,17 @@ def _crowd(campaign, pine_county, size: int) -> None:
 
 
 @pytest.mark.parametrize("crowd", [0, 25])
-def test_a_new_supporters_signup_with_two_pledges_takes_twenty_eight_queries(
+def test_a_new_supporters_signup_with_two_pledges_takes_fifteen_queries(
     client, campaign, pine_county, signup_url, two_pledges, crowd, django_assert_num_queries
 ):
     _crowd(campaign, pine_county, crowd)
     # 2  the campaign, its upcoming hearings
-    # 10 savepoint, supporter by email (locked), holders of the email or
+    # 9  savepoint, supporter by email (locked), holders of the email or
     #    phone, the ZIP's districts, the body's seats, supporter INSERT,
-    #    non-constituent tag DELETE, membership INSERT, consent UPDATE and
-    #    ledger INSERT
-    # 14 per pledge (7 each): open pledge SELECT, seats SELECT (target),
-    #    savepoint, INSERT, release, membership INSERT, follow-up INSERT
-    # 2  the confirmation email INSERT, release
-    with django_assert_num_queries(28):
+    #    membership INSERT, consent UPDATE and ledger INSERT
+    # 2  the pledges (one INSERT whatever their number), their membership
+    # 2  the confirmation and the follow-ups (one INSERT), release
+    with django_assert_num_queries(15):
         response = client.post(signup_url, two_pledges)
     assert response.status_code == 302
     supporter = Supporter.objects.get(email="ana.gomez@example.org")
@@ -84,7 +82,7 @@ def test_a_known_emails_signup_takes_seven_queries_and_changes_nothing(
 
 
 @pytest.mark.parametrize("crowd", [0, 25])
-def test_confirming_a_held_signup_with_two_pledges_takes_thirty_one_queries(
+def test_confirming_a_held_signup_with_two_pledges_takes_twenty_two_queries(
     client, campaign, pine_county, signup_url, two_pledges, crowd, django_assert_num_queries
 ):
     _crowd(campaign, pine_county, crowd)
@@ -96,10 +94,11 @@ def test_confirming_a_held_signup_with_two_pledges_takes_thirty_one_queries(
     #    supporter (locked), holders of the email or phone, the ZIP's
     #    districts, the body's seats, supporter UPDATE, non-constituent tag
     #    DELETE, membership INSERT, consent UPDATE and ledger INSERT
-    # 14 per pledge (7 each), as for a new supporter
-    # 2  the confirmation email INSERT, release
+    # 5  their open pledges of the kinds asked, savepoint, the pledges (one
+    #    INSERT), their membership, release
+    # 2  the confirmation and follow-ups (one INSERT), release
     # 1  the link to the page it opens (SupporterLink INSERT)
-    with django_assert_num_queries(31):
+    with django_assert_num_queries(22):
         response = client.post(path)
     assert response.status_code == 302
     assert sorted(known.actions.values_list("kind", flat=True)) == ["call", "letter"]
@@ -130,17 +129,14 @@ def test_a_pledge_recorded_meanwhile_is_not_duplicated_by_the_confirmation(campa
     # open-pledge read misses it: the INSERT hits the one-open-pledge
     # constraint and the pledge recorded meanwhile is returned.
     call = factories.ActionFactory(supporter=supporter, campaign=campaign, kind=ActionKind.CALL)
-    real = intake._open_pledge
     missed = []
 
-    def misses_the_call_once(**kwargs):
-        if kwargs["kind"] == ActionKind.CALL and not missed:
-            missed.append(1)
-            return None
-        return real(**kwargs)
+    def misses_the_call(**kwargs):
+        missed.append(1)
+        return {}
 
     token = signup_confirm_link(supporter=supporter, campaign=campaign)
-    with mock.patch.object(intake, "_open_pledge", side_effect=misses_the_call_once):
+    with mock.patch.object(signup, "open_pledges_by_kind", side_effect=misses_the_call):
         result = signup_confirm(campaign=campaign, token=token)
     assert missed == [1]
     pledged = Action.objects.filter(status=ActionStatus.PLEDGED)
