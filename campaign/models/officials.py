@@ -30,23 +30,11 @@ class DecisionBody(TimeStampedModel):
         return self.seats // 2 + 1
 
 
-class DistrictQuerySet(models.QuerySet):
-    def for_zip(self, zip_code: str, body: DecisionBody | None = None) -> "District | None":
-        """The one district covering this ZIP, or None when none or several do."""
-        candidates = self.filter(zips__zip_code=zip_code)
-        if body is not None:
-            candidates = candidates.filter(body=body)
-        found = list(candidates.distinct()[:2])
-        return found[0] if len(found) == 1 else None
-
-
 class District(TimeStampedModel):
     body = models.ForeignKey(DecisionBody, on_delete=models.CASCADE, related_name="districts")
     number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=120)
     ocd_id = models.CharField(_("Open Civic Data id"), max_length=255, blank=True)
-
-    objects = DistrictQuerySet.as_manager()
 
     class Meta:
         ordering = ["body", "number", "name"]
