@@ -303,6 +303,8 @@ def bulk_log(
     places = place_map(
         body_id=campaign.decision_body_id, zips=(p.zip_code for p in good if p.zip_code)
     )
+    # The ZIPs known people have on file too, read in the same batch.
+    places.load(s.zip_code for s in (*index.by_email.values(), *index.by_phone.values()))
     # Resolve each line to a known supporter (who takes what the line gives,
     # at STAFF trust), a new one (a line with a name), or no one; everyone
     # stays in the index, so a later line naming them finds them.

@@ -397,6 +397,8 @@ def _plan(rows: list[ImportRow], *, places: PlaceMap, load=identities_load) -> l
         emails=(row.email for row in rows if row.email),
         phones=(row.phone for row in rows if row.phone),
     )
+    # The ZIPs known people have on file too, read in one batch.
+    places.load(s.zip_code for s in (*index.by_email.values(), *index.by_phone.values()))
     people: dict[int, _Person] = {}
     for row in rows:
         supporter = index.pick(email=row.email, phone=row.phone)

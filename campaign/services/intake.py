@@ -52,7 +52,7 @@ Rules
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -207,6 +207,7 @@ class PlaceMap:
     # The body's districts, read only when a known district must be told
     # apart from another body's.
     _body_districts: set[int] | None = None
+    _loaded: set[str] = field(default_factory=set)
 
     def place(self, zip_code: str, current_district_id: int | None = None) -> Place:
         """Where a supporter with this ZIP lives (rules in the module docstring).
@@ -236,9 +237,24 @@ class PlaceMap:
             )
         return self._body_districts
 
+    def load(self, zips: Iterable[str]) -> None:
+        """Read the districts covering these ZIPs (those not read yet)."""
+        wanted = {normalize_zip(z) for z in zips} - {""} - self._loaded
+        for chunk in chunks(wanted):
+            for zip_code, district_id, district_body_id in DistrictZip.objects.filter(
+                zip_code__in=chunk
+            ).values_list("zip_code", "district_id", "district__body_id"):
+                self.zips.setdefault(zip_code, []).append((district_id, district_body_id))
+        self._loaded |= wanted
+
     def districts_covering(self, zip_code: str) -> list[int]:
         """The districts covering the ZIP: the body's, or any body's without one."""
-        rows = self.zips.get(normalize_zip(zip_code), [])
+        zip_code = normalize_zip(zip_code)
+        if zip_code and zip_code not in self._loaded:
+            # A stored ZIP nobody preloaded (a line naming a known person by
+            # email alone): read, never taken for "no district".
+            self.load([zip_code])
+        rows = self.zips.get(zip_code, [])
         if self.body_id is not None:
             rows = [row for row in rows if row[1] == self.body_id]
         return sorted({district_id for district_id, _body in rows})
@@ -267,17 +283,16 @@ def seat_holders(body_id: int) -> dict[int, int]:
 
 
 def place_map(*, body_id: int | None, zips: Iterable[str]) -> PlaceMap:
-    """A PlaceMap for these ZIPs (every body's districts covering them are
-    read, so a supporter can be placed without a campaign too)."""
-    found: dict[str, list[tuple[int, int]]] = {}
-    wanted = {normalize_zip(z) for z in zips} - {""}
-    for chunk in chunks(wanted):
-        for zip_code, district_id, district_body_id in DistrictZip.objects.filter(
-            zip_code__in=chunk
-        ).values_list("zip_code", "district_id", "district__body_id"):
-            found.setdefault(zip_code, []).append((district_id, district_body_id))
-    seats = seat_holders(body_id) if body_id is not None else {}
-    return PlaceMap(body_id=body_id, zips=found, seats=seats)
+    """A PlaceMap with these ZIPs read (every body's districts covering them,
+    so a supporter can be placed without a campaign too). A ZIP it is asked
+    about later is read then: the ZIPs given only spare queries."""
+    places = PlaceMap(
+        body_id=body_id,
+        zips={},
+        seats=seat_holders(body_id) if body_id is not None else {},
+    )
+    places.load(zips)
+    return places
 
 
 def member_for_supporter(*, supporter: Supporter, campaign: Campaign) -> CouncilMember | None:

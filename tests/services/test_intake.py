@@ -471,3 +471,49 @@ def test_a_completed_action_fulfils_the_open_pledge_of_its_kind(county, constitu
     assert constituent.actions.count() == 1
     followup = Message.objects.get(action=pledge, kind=MessageKind.PLEDGE_FOLLOWUP)
     assert followup.status == "cancelled"
+
+
+def test_a_place_map_answers_for_a_zip_it_was_not_given(county):
+    """A known person's stored ZIP is placed right even when the map was read
+    for other ZIPs (a bulk line with only an email)."""
+    places = place_map(body_id=county["body"].pk, zips=["55007"])
+    place = places.place("55072", county["districts"][2].pk)
+    assert (place.district_id, place.covered) == (county["districts"][2].pk, True)
+
+
+def test_a_bulk_line_with_only_an_email_keeps_a_known_persons_district(county, coordinator):
+    from campaign.services.bulk_log import bulk_log
+
+    known = factories.SupporterFactory(
+        email="jack@example.org", zip_code="55072", district=county["districts"][2]
+    )
+    bulk_log(
+        campaign=county["campaign"],
+        kind=ActionKind.LETTER,
+        status=ActionStatus.COMPLETED,
+        text="jack@example.org\nnew@example.org,Nia Diaz,55007",
+        by=coordinator,
+    )
+    known.refresh_from_db()
+    assert known.district == county["districts"][2]
+    assert not known.tags.filter(name=NON_CONSTITUENT_TAG).exists()
+    assert known.actions.get().target == county["members"][2]
+
+
+def test_an_import_row_with_only_an_email_keeps_a_known_persons_district(county):
+    import io
+
+    from campaign.services.imports import supporters_import
+
+    known = factories.SupporterFactory(
+        email="jack@example.org", zip_code="55072", district=county["districts"][2]
+    )
+    supporters_import(
+        text=io.StringIO(
+            "first_name,email,zip_code\nJack,jack@example.org,\nNia,nia@example.org,55007\n"
+        ),
+        campaign=county["campaign"],
+    )
+    known.refresh_from_db()
+    assert known.district == county["districts"][2]
+    assert not known.tags.filter(name=NON_CONSTITUENT_TAG).exists()
