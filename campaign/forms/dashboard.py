@@ -91,17 +91,11 @@ class QuickLogForm(forms.Form):
     # One token per rendered form: a double click or a resubmitted POST logs once.
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(
-        self, *args, campaign: Campaign, shown_target: CouncilMember | None = None, **kwargs
-    ):
+    def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = CouncilMember.objects.active().filter(
             body_id=campaign.decision_body_id
         )
-        if shown_target is not None:
-            self.fields["keep_target"].label = _(
-                "Keep calling into %(member)s's office for the next person"
-            ) % {"member": shown_target}
         self.fields["hearing"].queryset = campaign.hearings.scheduled()
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)

@@ -482,7 +482,7 @@ def quick_log(request, slug):
                 "kind": keep.get("kind", ActionKind.CALL),
                 "target": shown.pk if shown else None,
             }
-            log_form = QuickLogForm(campaign=campaign, initial=initial, shown_target=shown)
+            log_form = QuickLogForm(campaign=campaign, initial=initial)
         log_form.fields["target"].widget.attrs["aria-describedby"] = "target-note"
 
     results = selectors.supporters_search(query) if query and supporter is None else []

@@ -101,3 +101,13 @@ def test_the_coordinator_page_does_show_overdue_phones(client, coordinator, seed
     body = client.get(f"/dashboard/{SLUG}/").content.decode()
     assert seeded["supporters"][1].phone in body
     assert seeded["supporters"][1].last_name in body
+
+
+def test_the_dashboard_links_coordinators_to_the_imports_page_and_not_viewers(
+    client, coordinator, viewer, pine_county
+):
+    url = f"/dashboard/{pine_county['campaign'].slug}/"
+    client.force_login(coordinator)
+    assert 'href="/imports/"' in client.get(url).content.decode()
+    client.force_login(viewer)
+    assert 'href="/imports/"' not in client.get(url).content.decode()
