@@ -35,8 +35,13 @@ def clean_header(value: str) -> str:
 
 def message_language(message: Message) -> str:
     """The recipient's current language (they may have changed it since the
-    row was written); staff get the row's language."""
-    if message.supporter_id and message.supporter.language in Language.values:
+    row was written); staff get the row's language, and so does the request
+    to confirm a sign-up (the language its form was filled in)."""
+    if (
+        message.supporter_id
+        and message.kind != MessageKind.SIGNUP_CONFIRM_REQUEST
+        and message.supporter.language in Language.values
+    ):
         return message.supporter.language
     return message.language or Language.ENGLISH
 

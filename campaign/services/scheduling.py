@@ -370,27 +370,28 @@ def reminders_sms_reply(*, supporter: Supporter, kind: str) -> Message:
     return message
 
 
-def reminders_signup_confirm_request(*, supporter: Supporter, campaign: Campaign) -> None:
+def reminders_signup_confirm_request(
+    *, supporter: Supporter, campaign: Campaign, language: str = ""
+) -> None:
     """A public sign-up named this supporter's address: ask the mailbox to
-    confirm. A reply to a request made through the form, so it goes without
-    marketing consent, but at most once per campaign and local day (the form
-    must not become a way to flood someone's inbox).
+    confirm, in the language the form was filled in (`language`; the stored
+    one otherwise). A reply to a request made through the form, so it goes
+    without marketing consent, but at most once per campaign and local day
+    (the form must not become a way to flood someone's inbox).
 
     Side effects: INSERTs one Message row, due now (or none)."""
     now = timezone.now()
     day = timezone.localtime(now, coalition_tz()).date().isoformat()
-    _save_new(
-        [
-            _message(
-                kind=MessageKind.SIGNUP_CONFIRM_REQUEST,
-                channel=Channel.EMAIL,
-                key=f"signup-confirm:{campaign.pk}:{supporter.pk}:{day}",
-                when=now,
-                supporter=supporter,
-                campaign=campaign,
-            )
-        ]
+    message = _message(
+        kind=MessageKind.SIGNUP_CONFIRM_REQUEST,
+        channel=Channel.EMAIL,
+        key=f"signup-confirm:{campaign.pk}:{supporter.pk}:{day}",
+        when=now,
+        supporter=supporter,
+        campaign=campaign,
     )
+    message.language = language or message.language
+    _save_new([message])
 
 
 def reminders_sms_consent_request(

@@ -239,7 +239,9 @@ def _hold(*, supporter: Supporter, request: SignupRequest) -> None:
         # A placeholder nobody knows the token of, until the email is sent.
         token_hash=token_digest(secrets.token_urlsafe(32)),
     )
-    reminders_signup_confirm_request(supporter=supporter, campaign=request.campaign)
+    reminders_signup_confirm_request(
+        supporter=supporter, campaign=request.campaign, language=request.person.language
+    )
 
 
 def signup_submit(*, request: SignupRequest) -> SignupResult:

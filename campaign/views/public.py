@@ -66,11 +66,15 @@ def _unsubscribe_rate(group, request):
 def _use_supporter_language(request, supporter: Supporter) -> None:
     """The picker (language cookie) wins; else the supporter's own preference
     beats the browser's Accept-Language."""
+    _use_language(request, supporter.language)
+
+
+def _use_language(request, language: str) -> None:
     if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
         return
-    if supporter.language in dict(settings.LANGUAGES):
-        translation.activate(supporter.language)
-        request.LANGUAGE_CODE = supporter.language
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 def _current_language() -> str:
@@ -236,7 +240,8 @@ def signup_confirm_page(request, slug, token):
     pending = signup_pending_get(campaign=campaign, token=token)
     if pending is None:
         return dead_link()
-    _use_supporter_language(request, pending.supporter)
+    # In the language the held form was filled in, as its email was.
+    _use_language(request, pending.payload.get("language") or pending.supporter.language)
     language = _current_language()
     if request.method == "POST":
         result = signup_confirm(campaign=campaign, token=token)

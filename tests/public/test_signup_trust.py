@@ -11,6 +11,7 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -268,7 +269,9 @@ def test_opening_the_confirm_link_changes_nothing(client, signup_url, zelda, mal
 
 def test_the_confirm_page_says_what_confirming_saves(client, signup_url, zelda, mallory, hearing):
     client.post(signup_url, mallory)
-    body = client.get(confirm_path(zelda), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The page speaks the held form's language (Spanish) unless the picker says otherwise.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(confirm_path(zelda)).content.decode()
     assert "Mallory Mallet" in body
     assert "55072" in body
     assert "Call my commissioner" in body
@@ -425,8 +428,28 @@ def test_a_confirmation_that_lost_a_race_gets_the_friendly_404(client, signup_ur
     token = path.rstrip("/").rsplit("/", 1)[1]
     stale = signup_pending_get(campaign=PendingSignup.objects.get().campaign, token=token)
     assert client.post(path).status_code == 302
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with mock.patch("campaign.views.public.signup_pending_get", return_value=stale):
         response = client.post(path)
     assert response.status_code == 404
     assert "This link no longer works" in response.content.decode()
     assert zelda.actions.filter(kind=ActionKind.CALL).count() == 1
+
+
+def test_the_confirmation_request_speaks_the_language_the_form_was_filled_in(
+    client, campaign, signup_url, form_data
+):
+    from campaign.messaging import render_email
+    from campaign.models import Message, MessageKind
+
+    known = known_supporter(email="ana.gomez@example.org", language="en")
+    client.post(signup_url, {**form_data, "language": "es", "asks": [ActionKind.CALL]})
+
+    request = Message.objects.get(supporter=known, kind=MessageKind.SIGNUP_CONFIRM_REQUEST)
+    email = render_email(request)
+    assert email.subject.startswith("Confirme su inscripción")
+    path = next(w for w in email.body.split() if "/confirm/" in w).split("127.0.0.1:8000")[-1]
+    page = client.get(path)
+    assert "Confirme su inscripción" in page.content.decode()
+    known.refresh_from_db()
+    assert known.language == "en"
