@@ -9,6 +9,7 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from tests import factories
 
@@ -24,6 +25,15 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A public view activates the visitor's language for its thread and
+    # nothing resets it until the next request: a later test calling a
+    # service directly would read messages in that language.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

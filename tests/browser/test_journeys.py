@@ -306,7 +306,8 @@ def test_the_form_shows_errors_next_to_the_fields_and_keeps_what_was_typed(page,
     page.get_by_label("Mobile phone (optional)").fill("123")
     page.get_by_role("button", name="Sign up").click()
 
-    expect(page).to_have_url(demo["campaign_url"])
+    # Back on the form (its fragment scrolls a phone to it), with the errors.
+    expect(page).to_have_url(demo["campaign_url"] + "#signup-heading")
     expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below.")
     for name, message in (
         ("email", "Enter a valid email address."),
