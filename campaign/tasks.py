@@ -11,7 +11,7 @@ from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from campaign.services import digest, imports, outbox
+from campaign.services import digest, imports, outbox, signup
 
 # ---------------------------------------------------------------------------
 # Supporter imports (benchmarks/imports issue) -- owned by the imports helper.
@@ -70,6 +70,13 @@ def messages_dispatch_task() -> None:
 )
 def messages_send_task(message_ids: list[int], claim: str) -> None:
     outbox.messages_send(ids=message_ids, claim=claim)
+
+
+@shared_task(name="campaign.signups_process_received", acks_late=True, ignore_result=True)
+def signups_process_received_task() -> None:
+    """Beat, every minute: apply sign-ups the web process received but did
+    not get to apply (it died between its answer and the work)."""
+    signup.signups_process_received()
 
 
 @shared_task(name="campaign.digest_queue", acks_late=True, ignore_result=True)

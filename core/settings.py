@@ -298,6 +298,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         # next one covers it.
         "options": {"expires": 55},
     },
+    # The safety net for sign-ups received but not applied (services.signup).
+    "apply-received-signups": {
+        "task": "campaign.signups_process_received",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "coordinator-digest": {
         "task": "campaign.digest_queue",
         "schedule": crontab(

@@ -38,6 +38,7 @@ from campaign.models import (
     Hearing,
     ImportJob,
     MemberVote,
+    SignupSubmission,
     Stance,
     Supporter,
     Tag,
@@ -908,6 +909,31 @@ class ImportJobAdmin(admin.ModelAdmin):
     @admin.display(description=_("progress"))
     def progress(self, job):
         return f"{job.progress_percent}%"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SignupSubmission)
+class SignupSubmissionAdmin(admin.ModelAdmin):
+    """Public sign-ups as received. One that failed to apply SWEEP_MAX_ATTEMPTS
+    times stays unapplied here, with its error, for an admin to look at."""
+
+    list_display = ("__str__", "campaign", "received_at", "processed_at", "attempts")
+    list_filter = (("processed_at", admin.EmptyFieldListFilter), "campaign")
+    list_select_related = ("campaign",)
+    readonly_fields = (
+        "campaign",
+        "payload",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "last_error",
+    )
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

@@ -25,7 +25,7 @@ from .campaigns import (
     VoteResult,
 )
 from .imports import ImportJob
-from .links import PendingSignup, SupporterLink, token_digest
+from .links import PendingSignup, SignupSubmission, SupporterLink, token_digest
 from .messages import IN_DOUBT, IN_FLIGHT, Message, MessageKind, MessageStatus
 from .officials import CouncilMember, DecisionBody, District, DistrictZip
 from .supporters import (
@@ -74,6 +74,7 @@ __all__ = [
     "MessageStatus",
     "Position",
     "Sector",
+    "SignupSubmission",
     "Stance",
     "Strategy",
     "Supporter",

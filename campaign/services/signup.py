@@ -12,12 +12,14 @@ An unauthenticated form can name anyone's email, so:
 """
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,7 @@ from campaign.models import (
     Channel,
     Hearing,
     PendingSignup,
+    SignupSubmission,
     Supporter,
     normalize_phone,
     token_digest,
@@ -53,6 +56,12 @@ from campaign.services.scheduling import (
 # A brand-new supporter's own double click or reload within this window is
 # not a "known email": nothing is held and no confirmation is asked for.
 RESUBMIT_WINDOW = dt.timedelta(minutes=2)
+# The sweep applies sign-ups received this long ago and still not applied
+# (the web process normally applies them a few milliseconds after answering).
+SWEEP_AFTER = dt.timedelta(seconds=30)
+SWEEP_MAX_ATTEMPTS = 5
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -244,15 +253,9 @@ def _hold(*, supporter: Supporter, request: SignupRequest) -> None:
     )
 
 
-def signup_submit(*, request: SignupRequest) -> SignupResult:
-    """A volunteer signs up on a campaign's public page (rules in the module
-    docstring).
-
-    Side effects, in one transaction: for a new email the supporter, its
-    membership, consent ledger, pledges and outbox rows; for a known one a
-    PendingSignup and one confirmation request. The broker is never touched.
-    Raises ValidationError on invalid input (nothing is saved then)."""
-    signup_check(campaign=request.campaign, asks=request.asks, hearing=request.hearing)
+def _apply_public(request: SignupRequest) -> SignupResult:
+    """The sign-up at PUBLIC trust, in one transaction: a new email creates,
+    a known one is held (rules in the module docstring)."""
 
     def attempt() -> SignupResult:
         with transaction.atomic():
@@ -281,6 +284,80 @@ def signup_submit(*, request: SignupRequest) -> SignupResult:
         return attempt()
     except IntegrityError:
         return attempt()
+
+
+def signup_receive(*, request: SignupRequest) -> SignupSubmission:
+    """Check a sign-up and store it as received: one INSERT, the same work
+    for a known and a new email. The view answers, then `signup_process`
+    applies it. Raises ValidationError on invalid input (nothing saved)."""
+    signup_check(campaign=request.campaign, asks=request.asks, hearing=request.hearing)
+    request.person.normalised()  # a phone that cannot be real raises here
+    return SignupSubmission.objects.create(campaign=request.campaign, payload=request.payload())
+
+
+def signup_process(*, submission_id: int, quiet: bool = True) -> SignupResult | None:
+    """Apply a received sign-up once (None when it was already, or is being,
+    applied). A failure is recorded on the row, which the sweep retries; it
+    is logged (`quiet`, after the answer has gone) or raised.
+
+    Side effects, in one transaction with marking the row processed: for a
+    new email the supporter, its membership, consent ledger, pledges and
+    outbox rows; for a known one a PendingSignup and a confirmation request."""
+    try:
+        with transaction.atomic():
+            submission = (
+                SignupSubmission.objects.select_for_update(**_skip_locked())
+                .filter(pk=submission_id, processed_at__isnull=True)
+                .select_related("campaign")
+                .first()
+            )
+            if submission is None:
+                return None
+            request = SignupRequest.from_payload(submission.campaign, submission.payload)
+            result = _apply_public(request)
+            submission.processed_at = timezone.now()
+            submission.attempts += 1
+            submission.save(update_fields=["processed_at", "attempts"])
+            return result
+    except Exception as error:
+        SignupSubmission.objects.filter(pk=submission_id).update(
+            attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        if not quiet:
+            raise
+        logger.exception("sign-up %s could not be applied; the sweep retries it", submission_id)
+        return None
+
+
+def _skip_locked() -> dict:
+    # Another process applying the same row right now: leave it to that one.
+    return {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
+
+
+def signups_process_received(*, older_than: dt.timedelta = SWEEP_AFTER) -> int:
+    """The safety net (beat, every minute): apply sign-ups received but not
+    applied, e.g. when the web process died right after answering. Rows that
+    failed SWEEP_MAX_ATTEMPTS times stay for a coordinator (admin).
+    Returns how many were applied."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        SignupSubmission.objects.filter(
+            processed_at__isnull=True,
+            received_at__lt=cutoff,
+            attempts__lt=SWEEP_MAX_ATTEMPTS,
+        )
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:1000]
+    )
+    return sum(signup_process(submission_id=pk) is not None for pk in ids)
+
+
+def signup_submit(*, request: SignupRequest) -> SignupResult:
+    """Receive and apply a sign-up at once (the service's callers other than
+    the view, which answers in between). Raises ValidationError on invalid
+    input, and whatever stopped it from applying."""
+    submission = signup_receive(request=request)
+    return signup_process(submission_id=submission.pk, quiet=False)
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import icalendar
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -43,7 +43,8 @@ from campaign.services.signup import (
     SignupRequest,
     signup_confirm,
     signup_pending_get,
-    signup_submit,
+    signup_process,
+    signup_receive,
 )
 from campaign.services.supporters import supporter_unsubscribe
 from campaign.tokens import (
@@ -105,6 +106,21 @@ def _hearing_cards(hearings, language: str, ics_url) -> list[dict]:
 
 # /c/<slug>/
 # ------------------------------------------------------------------------------
+class RedirectThenApply(HttpResponseRedirect):
+    """The sign-up's redirect, which applies the received sign-up once it has
+    been sent: the WSGI server (and the test client) call close() after the
+    last byte. If the process dies first, the beat's sweep applies it."""
+
+    def __init__(self, url: str, *, submission_id: int):
+        super().__init__(url)
+        self.submission_id = submission_id
+
+    def close(self):
+        # Before the request_finished signal, which may close the connection.
+        signup_process(submission_id=self.submission_id)
+        super().close()
+
+
 def _thanks_url(campaign: Campaign, data: dict) -> str:
     """Built from the form's public parts only (no name, no contact), so a
     known and a new email get byte-identical redirects."""
@@ -148,13 +164,14 @@ def campaign_page(request, slug):
                 sms_wording=str(SMS_CONSENT_LABEL),
             )
             try:
-                signup_submit(request=signup)
+                submission = signup_receive(request=signup)
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
-                # The same redirect whether the email was new or known: the
-                # response tells nobody who is on the list.
-                return redirect(_thanks_url(campaign, data))
+                # The same redirect whether the email was new or known, sent
+                # before the sign-up is applied: neither the answer nor its
+                # timing tells anyone who is on the list.
+                return RedirectThenApply(_thanks_url(campaign, data), submission_id=submission.pk)
     else:
         form = SignupForm(campaign=campaign, hearings=hearings, initial={"language": language})
     context = {

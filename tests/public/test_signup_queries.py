@@ -43,17 +43,21 @@ def _crowd(campaign, pine_county, size: int) -> None:
 
 
 @pytest.mark.parametrize("crowd", [0, 25])
-def test_a_new_supporters_signup_with_two_pledges_takes_fifteen_queries(
+def test_a_new_supporters_signup_with_two_pledges_takes_twenty_queries(
     client, campaign, pine_county, signup_url, two_pledges, crowd, django_assert_num_queries
 ):
     _crowd(campaign, pine_county, crowd)
-    # 2  the campaign, its upcoming hearings
-    # 9  savepoint, supporter by email (locked), holders of the email or
-    #    phone, the ZIP's districts, the body's seats, supporter INSERT,
-    #    membership INSERT, consent UPDATE and ledger INSERT
+    # Answering (the same for a known email): the campaign, its upcoming
+    # hearings, the received sign-up INSERT.
+    # Applying it once the answer has gone (17):
+    # 3  savepoint, the received row (locked), savepoint
+    # 8  supporter by email (locked), holders of the email or phone, the
+    #    body's seats, the ZIP's districts, supporter INSERT, membership
+    #    INSERT, consent UPDATE and ledger INSERT
     # 2  the pledges (one INSERT whatever their number), their membership
-    # 2  the confirmation and the follow-ups (one INSERT), release
-    with django_assert_num_queries(15):
+    # 4  the confirmation and the follow-ups (one INSERT), release, the
+    #    received row marked applied, release
+    with django_assert_num_queries(20):
         response = client.post(signup_url, two_pledges)
     assert response.status_code == 302
     supporter = Supporter.objects.get(email="ana.gomez@example.org")
@@ -64,16 +68,18 @@ def test_a_new_supporters_signup_with_two_pledges_takes_fifteen_queries(
 
 
 @pytest.mark.parametrize("crowd", [0, 25])
-def test_a_known_emails_signup_takes_seven_queries_and_changes_nothing(
+def test_a_known_emails_signup_takes_twelve_queries_and_changes_nothing(
     client, campaign, pine_county, signup_url, two_pledges, crowd, django_assert_num_queries
 ):
     # Was: a returning supporter's sign-up updated them and added the pledges
     # in at most 13 queries. Now it is held until their mailbox confirms.
     _crowd(campaign, pine_county, crowd)
     known = known_supporter(email="ana.gomez@example.org", district=pine_county["districts"][2])
-    # the campaign, its upcoming hearings, savepoint, supporter by email
-    # (locked), PendingSignup INSERT, confirmation request INSERT, release
-    with django_assert_num_queries(7):
+    # Answering, as for a new email: the campaign, its upcoming hearings, the
+    # received sign-up INSERT. Applying it: savepoint, the received row
+    # (locked), savepoint, supporter by email (locked), PendingSignup INSERT,
+    # confirmation request INSERT, release, the row marked applied, release.
+    with django_assert_num_queries(12):
         response = client.post(signup_url, two_pledges)
     assert response.status_code == 302
     assert Supporter.objects.filter(email="ana.gomez@example.org").count() == 1
@@ -112,10 +118,11 @@ def test_hearing_pledges_read_the_hearings_once(client, campaign, hearing, signu
     }
     with CaptureQueriesContext(connection) as queries:
         assert client.post(signup_url, data).status_code == 302
-    # The page's list of upcoming hearings: the choice is checked against it
-    # and the pledges' reminders use it.
+    # The page's list of upcoming hearings (the choice is checked against
+    # it), and the chosen one read back when the received sign-up is applied
+    # (its pledges' reminders use it).
     hearing_reads = [q for q in queries if 'FROM "campaign_hearing"' in q["sql"]]
-    assert len(hearing_reads) == 1
+    assert len(hearing_reads) == 2
     assert set(Action.objects.values_list("hearing", flat=True)) == {hearing.pk}
     assert set(Message.objects.exclude(hearing=None).values_list("hearing", flat=True)) == {
         hearing.pk
@@ -181,3 +188,40 @@ def test_a_known_district_of_the_body_that_does_not_cover_the_new_zip_is_cleared
     known.refresh_from_db()
     assert (known.zip_code, known.district) == ("55063", None)
     assert Action.objects.get().target is None
+
+
+def test_the_answer_runs_the_same_statements_for_a_known_and_a_new_email(
+    client, campaign, pine_county, signup_url, two_pledges
+):
+    """Everything that differs between a known and a new email happens after
+    the answer has gone (RedirectThenApply.close), so its timing tells
+    nothing either."""
+    known_supporter(email="known@example.org", district=pine_county["districts"][2])
+    shapes = {}
+    with mock.patch("campaign.views.public.signup_process") as apply_later:
+        for email in ("known@example.org", "new@example.org"):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.post(signup_url, {**two_pledges, "email": email})
+            assert response.status_code == 302
+            shapes[email] = [" ".join(q["sql"].split()[:4]) for q in queries]
+    assert shapes["known@example.org"] == shapes["new@example.org"]
+    assert len(shapes["new@example.org"]) == 3
+    assert apply_later.call_count == 2
+
+
+def test_a_signup_received_but_never_applied_is_applied_by_the_sweep(campaign, form_data):
+    from django.utils import timezone
+
+    from campaign.models import SignupSubmission
+    from campaign.services.signup import signup_receive, signups_process_received
+
+    submission = signup_receive(request=signup_request(campaign))
+    # The web process died right after answering: nothing was applied.
+    assert not Supporter.objects.exists()
+    assert signups_process_received() == 0  # too fresh: its own process may still apply it
+    SignupSubmission.objects.filter(pk=submission.pk).update(
+        received_at=timezone.now() - timezone.timedelta(minutes=1)
+    )
+    assert signups_process_received() == 1
+    assert Supporter.objects.get().email == "ana.gomez@example.org"
+    assert signups_process_received() == 0  # applied once

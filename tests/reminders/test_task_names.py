@@ -16,6 +16,7 @@ TASK_NAMES = {
     "campaign.messages_send",
     "campaign.digest_queue",
     "campaign.import_job_run",
+    "campaign.signups_process_received",
 }
 
 
