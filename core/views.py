@@ -56,6 +56,10 @@ def bad_request(request, exception=None):
     return render(request, "errors/400.html", status=400)
 
 
+def permission_denied(request, exception=None):
+    return render(request, "errors/403.html", status=403)
+
+
 def page_not_found(request, exception=None):
     return render(request, "errors/404.html", status=404)
 

@@ -111,3 +111,12 @@ def test_the_dashboard_links_coordinators_to_the_imports_page_and_not_viewers(
     assert 'href="/imports/"' in client.get(url).content.decode()
     client.force_login(viewer)
     assert 'href="/imports/"' not in client.get(url).content.decode()
+
+
+def test_a_viewer_refused_a_personal_page_gets_a_page_that_says_why(client, viewer, pine_county):
+    client.force_login(viewer)
+    response = client.get(f"/dashboard/{pine_county['campaign'].slug}/call-list/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Not for your role" in body
+    assert 'href="/dashboard/"' in body
