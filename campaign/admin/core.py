@@ -919,17 +919,16 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 @admin.register(SignupSubmission)
 class SignupSubmissionAdmin(admin.ModelAdmin):
-    """Public sign-ups as received. One that failed to apply SWEEP_MAX_ATTEMPTS
-    times stays unapplied here, with its error, for an admin to look at."""
+    """Public sign-ups received and not applied yet: for a moment after the
+    answer, or, with their error, when applying them keeps failing."""
 
-    list_display = ("__str__", "campaign", "received_at", "processed_at", "attempts")
-    list_filter = (("processed_at", admin.EmptyFieldListFilter), "campaign")
+    list_display = ("__str__", "campaign", "received_at", "attempts")
+    list_filter = ("campaign",)
     list_select_related = ("campaign",)
     readonly_fields = (
         "campaign",
         "payload",
         "received_at",
-        "processed_at",
         "attempts",
         "last_error",
     )

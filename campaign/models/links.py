@@ -67,9 +67,10 @@ class PendingSignup(models.Model):
 class SignupSubmission(models.Model):
     """A public sign-up as received: written (one INSERT, the same for a known
     and a new email) before the response goes out, and applied right after it
-    has (or by the beat's sweep if that process died in between). So the
-    answer's timing says nothing about whether the address was on the list,
-    and a sign-up is never lost."""
+    has (or by the beat's sweep if that process died in between), then
+    deleted. So the answer's timing says nothing about whether the address
+    was on the list, and a sign-up is never lost. A row still here is waiting
+    or failed (`attempts`, `last_error`)."""
 
     campaign = models.ForeignKey(
         "campaign.Campaign", on_delete=models.CASCADE, related_name="signup_submissions"
@@ -77,13 +78,12 @@ class SignupSubmission(models.Model):
     # The cleaned form data (SignupRequest.payload).
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
-    processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["received_at", "id"]
-        indexes = [models.Index(fields=["processed_at", "received_at"])]
+        indexes = [models.Index(fields=["received_at"])]
 
     def __str__(self):
         return f"Sign-up received #{self.pk}"

@@ -300,14 +300,14 @@ def signup_process(*, submission_id: int, quiet: bool = True) -> SignupResult | 
     applied). A failure is recorded on the row, which the sweep retries; it
     is logged (`quiet`, after the answer has gone) or raised.
 
-    Side effects, in one transaction with marking the row processed: for a
+    Side effects, in one transaction with deleting the received row: for a
     new email the supporter, its membership, consent ledger, pledges and
     outbox rows; for a known one a PendingSignup and a confirmation request."""
     try:
         with transaction.atomic():
             submission = (
                 SignupSubmission.objects.select_for_update(**_skip_locked())
-                .filter(pk=submission_id, processed_at__isnull=True)
+                .filter(pk=submission_id)
                 .select_related("campaign")
                 .first()
             )
@@ -315,9 +315,9 @@ def signup_process(*, submission_id: int, quiet: bool = True) -> SignupResult | 
                 return None
             request = SignupRequest.from_payload(submission.campaign, submission.payload)
             result = _apply_public(request)
-            submission.processed_at = timezone.now()
-            submission.attempts += 1
-            submission.save(update_fields=["processed_at", "attempts"])
+            # Applied: what it held now lives in the supporter's own rows (or
+            # the held PendingSignup), so no second copy of it is kept.
+            submission.delete()
             return result
     except Exception as error:
         SignupSubmission.objects.filter(pk=submission_id).update(
@@ -342,7 +342,6 @@ def signups_process_received(*, older_than: dt.timedelta = SWEEP_AFTER) -> int:
     cutoff = timezone.now() - older_than
     ids = list(
         SignupSubmission.objects.filter(
-            processed_at__isnull=True,
             received_at__lt=cutoff,
             attempts__lt=SWEEP_MAX_ATTEMPTS,
         )

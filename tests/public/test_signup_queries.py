@@ -56,7 +56,7 @@ def test_a_new_supporters_signup_with_two_pledges_takes_twenty_queries(
     #    INSERT, consent UPDATE and ledger INSERT
     # 2  the pledges (one INSERT whatever their number), their membership
     # 4  the confirmation and the follow-ups (one INSERT), release, the
-    #    received row marked applied, release
+    #    received row deleted, release
     with django_assert_num_queries(20):
         response = client.post(signup_url, two_pledges)
     assert response.status_code == 302
@@ -78,7 +78,7 @@ def test_a_known_emails_signup_takes_twelve_queries_and_changes_nothing(
     # Answering, as for a new email: the campaign, its upcoming hearings, the
     # received sign-up INSERT. Applying it: savepoint, the received row
     # (locked), savepoint, supporter by email (locked), PendingSignup INSERT,
-    # confirmation request INSERT, release, the row marked applied, release.
+    # confirmation request INSERT, release, the row deleted, release.
     with django_assert_num_queries(12):
         response = client.post(signup_url, two_pledges)
     assert response.status_code == 302
