@@ -9,6 +9,7 @@ from .actions import (
     ActionStatus,
 )
 from .base import Language
+from .broadcasts import Broadcast, BroadcastStatus
 from .campaigns import (
     LEANING_POSITIONS,
     SECURED_POSITIONS,
@@ -28,6 +29,7 @@ from .imports import ImportJob
 from .links import PendingSignup, SignupSubmission, SupporterLink, token_digest
 from .messages import IN_DOUBT, IN_FLIGHT, Message, MessageKind, MessageStatus
 from .officials import CouncilMember, DecisionBody, District, DistrictZip
+from .organizing import AskScript, CallClaim, Relation, StanceGroup
 from .supporters import (
     Channel,
     ConsentEvent,
@@ -41,6 +43,12 @@ from .supporters import (
 )
 
 __all__ = [
+    "StanceGroup",
+    "Relation",
+    "CallClaim",
+    "BroadcastStatus",
+    "Broadcast",
+    "AskScript",
     "CONTACT_KINDS",
     "HEARING_KINDS",
     "IN_DOUBT",

@@ -102,6 +102,8 @@ class Action(TimeStampedModel):
         related_name="logged_actions",
         help_text=_("Empty when the supporter reported it themselves."),
     )
+    # The place in a hearing's queue of speakers (testimony in person).
+    speaking_order = models.PositiveIntegerField(_("speaking order"), null=True, blank=True)
     # Makes re-submitting the same bulk-log line or import row harmless.
     idempotency_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 

@@ -72,6 +72,7 @@ class Campaign(TimeStampedModel):
         "letter_subject",
         "letter_template",
         "testimony_guidance",
+        "phonebank_script",
     )
 
     name = models.CharField(_("name"), max_length=200)
@@ -120,6 +121,18 @@ class Campaign(TimeStampedModel):
     letter_template_es = models.TextField(_("letter template (Spanish)"), blank=True)
     testimony_guidance = models.TextField(_("testimony guidance"), blank=True)
     testimony_guidance_es = models.TextField(_("testimony guidance (Spanish)"), blank=True)
+    # Read by a volunteer calling supporters (the call list), not by a
+    # supporter calling their member (`call_script`).
+    phonebank_script = models.TextField(_("phone-bank script"), blank=True)
+    phonebank_script_es = models.TextField(_("phone-bank script (Spanish)"), blank=True)
+    public_counts_from = models.PositiveIntegerField(
+        _("show counters on the public page from"),
+        default=25,
+        help_text=_(
+            "The public page shows how many have signed up and acted once the base "
+            "reaches this many people (0: always)."
+        ),
+    )
 
     # Key dates
     starts_on = models.DateField(_("campaign start"), null=True, blank=True)
@@ -210,6 +223,12 @@ class Hearing(TimeStampedModel):
         _("where to send written testimony"), blank=True, help_text=_("Email or postal address.")
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    speaker_slots = models.PositiveSmallIntegerField(
+        _("speaking slots"),
+        null=True,
+        blank=True,
+        help_text=_("How many may testify in person. Empty: no limit."),
+    )
 
     objects = HearingQuerySet.as_manager()
 
@@ -324,6 +343,15 @@ class Membership(models.Model):
     )
     # How they first came in (an ActionSource value, or "seed").
     source = models.CharField(_("joined through"), max_length=20)
+    # Who shared the link they signed up through: set once, when the
+    # membership is created, never changed by a later sign-up.
+    recruited_by = models.ForeignKey(
+        "campaign.Supporter",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recruits",
+    )
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
 
     class Meta:

@@ -19,6 +19,9 @@ class SupporterLink(models.Model):
     class Purpose(models.TextChoices):
         ACTION_PAGE = "action", _("Personal action page")
         UNSUBSCRIBE = "unsubscribe", _("Unsubscribe")
+        # The supporter's own link to share: whoever signs up through it
+        # counts as recruited by them (Membership.recruited_by).
+        SHARE = "share", _("Share link")
 
     supporter = models.ForeignKey(
         "campaign.Supporter", on_delete=models.CASCADE, related_name="links"

@@ -25,6 +25,7 @@ class MessageKind(models.TextChoices):
     SMS_OPTOUT_CONFIRMATION = "sms_optout", _("SMS opt-out confirmation")
     SMS_OPTIN_CONFIRMATION = "sms_optin", _("SMS opt-in confirmation")
     SMS_HELP = "sms_help", _("SMS help reply")
+    BROADCAST = "broadcast", _("Broadcast")
 
 
 class MessageStatus(models.TextChoices):
@@ -88,6 +89,13 @@ class Message(TimeStampedModel):
         blank=True,
         related_name="messages",
     )
+    broadcast = models.ForeignKey(
+        "campaign.Broadcast",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
     language = models.CharField(
         _("language"), max_length=2, choices=Language, default=Language.ENGLISH
     )
@@ -120,6 +128,8 @@ class Message(TimeStampedModel):
             # The dispatcher's scan: due pending rows, oldest first.
             models.Index(fields=["status", "scheduled_for"]),
             models.Index(fields=["campaign", "status"]),
+            # A broadcast's progress: its rows by status.
+            models.Index(fields=["broadcast", "status"]),
         ]
 
     def __str__(self):

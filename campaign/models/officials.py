@@ -81,6 +81,8 @@ class CouncilMember(TimeStampedModel):
     )
     name = models.CharField(_("name"), max_length=200)
     title = models.CharField(_("title"), max_length=100, default="Commissioner")
+    # Spanish titles are gendered (Comisionada / Comisionado): written per member.
+    title_es = models.CharField(_("title (Spanish)"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     office_address = models.TextField(_("office address"), blank=True)
@@ -104,3 +106,8 @@ class CouncilMember(TimeStampedModel):
 
     def __str__(self):
         return f"{self.title} {self.name}".strip()
+
+    def localized_title(self, language: str | None = None) -> str:
+        if language == "es" and self.title_es:
+            return self.title_es
+        return self.title
