@@ -27,9 +27,16 @@ BULK_MAX_LINES = 10_000
 BULK_MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
+# Far enough for any campaign; outside it `to=9999-12-31` would overflow when
+# the inclusive end gets its extra day.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
 def parse_date_range(params) -> tuple[DateRange, str]:
-    """The `from`/`to` filter of a dashboard page. Malformed or reversed dates
-    give an error message and no filter, so the page still shows numbers."""
+    """The `from`/`to` filter of a dashboard page. Malformed, out-of-range or
+    reversed dates give an error message and no filter, so the page still
+    shows numbers."""
     values = {}
     for name in ("from", "to"):
         raw = (params.get(name) or "").strip()
@@ -43,6 +50,11 @@ def parse_date_range(params) -> tuple[DateRange, str]:
                 "The date “%(value)s” was not understood (use YYYY-MM-DD). "
                 "The numbers below are for all dates."
             ) % {"value": raw[:40]}
+        if not EARLIEST_DATE <= values[name] <= LATEST_DATE:
+            return DateRange(), _(
+                "Dates must fall between %(earliest)s and %(latest)s. "
+                "The numbers below are for all dates."
+            ) % {"earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat()}
     if values["from"] and values["to"] and values["from"] > values["to"]:
         return DateRange(), _(
             "The start date is after the end date. The numbers below are for all dates."

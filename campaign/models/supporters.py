@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from .base import Language, TimeStampedModel
 from .officials import District
 
+# \d also matches full-width and Arabic-Indic digits: every path runs
+# normalize_zip (which turns them into ASCII) before anything is stored.
 zip_validator = RegexValidator(r"^\d{5}$", _("Enter a 5-digit ZIP code."))
 
 
@@ -39,8 +41,12 @@ def normalize_phone(value: str | None, region: str | None = None) -> str | None:
 
 
 def normalize_zip(value: str | None) -> str:
-    """Keep the 5-digit ZIP of a ZIP+4."""
-    value = (value or "").strip()
+    """Keep the 5-digit ZIP of a ZIP+4, in ASCII digits (a phone keyboard may
+    type "５５０３０" or "٥٥٠٣٠": the same ZIP, stored as "55030")."""
+    value = "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() else char
+        for char in (value or "").strip()
+    )
     if len(value) == 10 and value[5] == "-":
         value = value[:5]
     return value

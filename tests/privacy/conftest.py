@@ -1,0 +1,1 @@
+from tests.dashboard.conftest import other_user, seeded  # noqa: F401
