@@ -7,6 +7,8 @@ believed for the hops added by proxies we run: TRUSTED_PROXY_COUNT of them.
 
 from django.conf import settings
 
+from core.views import payload_too_large
+
 
 def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
@@ -33,4 +35,26 @@ class TrustedClientIPMiddleware:
             )
             if forwarded:
                 request.META["REMOTE_ADDR"] = forwarded
+        return self.get_response(request)
+
+
+class AnonymousBodyLimitMiddleware:
+    """Refuses (413) a request body over ANONYMOUS_BODY_MAX_BYTES from anyone
+    not signed in, before anything reads it. Public forms and webhooks send a
+    few kilobytes; only staff upload files. A body without a Content-Length
+    (chunked) is refused the same way when anonymous."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("POST", "PUT", "PATCH") and not request.user.is_authenticated:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or -1)
+            except ValueError:
+                length = -1
+            if length < 0 and request.META.get("HTTP_TRANSFER_ENCODING"):
+                length = settings.ANONYMOUS_BODY_MAX_BYTES + 1
+            if length > settings.ANONYMOUS_BODY_MAX_BYTES:
+                return payload_too_large(request)
         return self.get_response(request)

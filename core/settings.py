@@ -66,12 +66,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.TrustedClientIPMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view (and the CSRF check) reads request.POST.
+    "core.middleware.AnonymousBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -167,6 +170,10 @@ X_FRAME_OPTIONS = "DENY"
 # Public forms: reject bodies far larger than any sign-up (bulk uploads stream
 # files, which this limit does not count).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# Nobody signed in uploads files: a body larger than this from an anonymous
+# request is refused before it is read (otherwise the CSRF check itself would
+# parse, and write to disk, a 100 MB multipart body before refusing it).
+ANONYMOUS_BODY_MAX_BYTES = env.int("ANONYMOUS_BODY_MAX_BYTES", default=64 * 1024)
 
 # Content-Security-Policy: nothing from other origins; inline scripts only with
 # the per-request nonce.
@@ -175,7 +182,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'", NONCE],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "https:"],
+        # Member photos may come from the county's site: name its host(s).
+        "img-src": ["'self'", "data:", *env.list("MEMBER_PHOTO_HOSTS", default=[])],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],
@@ -185,6 +193,23 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Powerful browser features nobody here needs are switched off for every page.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+}
+
 # Public POST limits (django-ratelimit), per client IP.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 RATELIMIT_VIEW = "core.views.ratelimited"
@@ -192,6 +217,15 @@ PUBLIC_POST_RATE = env.str("PUBLIC_POST_RATE", default="10/m")
 # RFC 8058 one-click unsubscribes arrive from mail providers' servers, many
 # people behind one address: a looser limit than the sign-up form's.
 PUBLIC_UNSUBSCRIBE_RATE = env.str("PUBLIC_UNSUBSCRIBE_RATE", default="120/m")
+# The sign-up form (campaign.signup_guard): a hearing-night table on one shared
+# Wi-Fi signs up about 40 people in ten minutes, so the per-address limit is
+# loose; a per-email limit and a signed form token with a minimum fill time
+# stop scripts instead.
+SIGNUP_RATE_IP = env.str("SIGNUP_RATE_IP", default="100/10m")
+SIGNUP_RATE_EMAIL = env.str("SIGNUP_RATE_EMAIL", default="5/h")
+SIGNUP_FORM_CHECK = env.bool("SIGNUP_FORM_CHECK", default=RATELIMIT_ENABLE)
+SIGNUP_MIN_FILL_SECONDS = env.float("SIGNUP_MIN_FILL_SECONDS", default=2.0)
+SIGNUP_FORM_MAX_AGE_HOURS = env.int("SIGNUP_FORM_MAX_AGE_HOURS", default=24)
 # How long the links in emails (/a/ action page, /u/ unsubscribe) stay valid.
 PUBLIC_TOKEN_MAX_AGE_DAYS = env.int("PUBLIC_TOKEN_MAX_AGE_DAYS", default=365)
 if PUBLIC_TOKEN_MAX_AGE_DAYS < 30:
@@ -304,6 +338,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Scheduled broadcasts whose time came get their outbox rows (issue 11).
+    "queue-due-broadcasts": {
+        "task": "campaign.broadcasts_queue_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "coordinator-digest": {
         "task": "campaign.digest_queue",
         "schedule": crontab(
@@ -333,6 +373,10 @@ MESSAGE_MAX_ATTEMPTS = env.int("MESSAGE_MAX_ATTEMPTS", default=6)
 # automatically (it is "in doubt", listed in the admin outbox).
 MESSAGE_CLAIM_TIMEOUT = env.float("MESSAGE_CLAIM_TIMEOUT", default=1800.0)
 PLEDGE_FOLLOWUP_DAYS = env.int("PLEDGE_FOLLOWUP_DAYS", default=3)
+# Broadcasts: a queued broadcast's rows are spread this many a minute per
+# channel (providers throttle bulk senders; Gmail counts per day too).
+BROADCAST_EMAIL_PER_MINUTE = env.int("BROADCAST_EMAIL_PER_MINUTE", default=300)
+BROADCAST_SMS_PER_MINUTE = env.int("BROADCAST_SMS_PER_MINUTE", default=60)
 # SMS quiet hours, in the coalition's TIME_ZONE (47 CFR 64.1200(c)(1) allows
 # 8am-9pm; some states are stricter). Texts due inside are deferred.
 QUIET_HOURS_START = env.str("QUIET_HOURS_START", default="20:00")
@@ -358,6 +402,12 @@ if SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and
         "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM."
     )
 # END OF REMINDERS, OUTBOX AND SMS
+
+# PHONE BANK (issue 11): "Claim my next N" on the call list, held this long.
+CALL_CLAIM_BATCH = env.int("CALL_CLAIM_BATCH", default=10)
+CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=60)
+if CALL_CLAIM_BATCH < 1 or CALL_CLAIM_MINUTES < 1:
+    raise ImproperlyConfigured("CALL_CLAIM_BATCH and CALL_CLAIM_MINUTES must be at least 1.")
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -52,6 +52,10 @@ def ratelimited(request, exception=None):
     return render(request, "errors/429.html", status=429)
 
 
+def payload_too_large(request):
+    return render(request, "errors/413.html", status=413)
+
+
 def bad_request(request, exception=None):
     return render(request, "errors/400.html", status=400)
 
