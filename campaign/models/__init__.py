@@ -27,10 +27,11 @@ from .campaigns import (
 )
 from .imports import ImportJob
 from .links import PendingSignup, SignupSubmission, SupporterLink, token_digest
-from .messages import IN_DOUBT, IN_FLIGHT, Message, MessageKind, MessageStatus
+from .messages import IN_DOUBT, IN_FLIGHT, InboundSms, Message, MessageKind, MessageStatus
 from .officials import CouncilMember, DecisionBody, District, DistrictZip
 from .organizing import AskScript, CallClaim, Relation, StanceGroup
 from .supporters import (
+    REACHABLE,
     Channel,
     ConsentEvent,
     Sector,
@@ -40,9 +41,13 @@ from .supporters import (
     normalize_email,
     normalize_phone,
     normalize_zip,
+    reachable_q,
 )
 
 __all__ = [
+    "REACHABLE",
+    "reachable_q",
+    "InboundSms",
     "StanceGroup",
     "Relation",
     "CallClaim",

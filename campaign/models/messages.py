@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .base import Language, TimeStampedModel
@@ -139,3 +140,20 @@ class Message(TimeStampedModel):
     def is_in_doubt(self) -> bool:
         """IN_DOUBT, for a row in hand."""
         return self.status == MessageStatus.SENDING and self.last_error.startswith(IN_FLIGHT)
+
+
+class InboundSms(models.Model):
+    """A text the provider delivered to our webhook, by the provider's own
+    message id: a replayed request (the same signed body posted again) finds
+    its id here and changes nothing. Neither the number nor the words are
+    kept."""
+
+    provider_message_id = models.CharField(max_length=64, unique=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("inbound text")
+
+    def __str__(self):
+        return self.provider_message_id

@@ -4,10 +4,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from campaign.models import Channel, MessageKind, Supporter, normalize_phone
+from campaign.models import Channel, InboundSms, MessageKind, Supporter, normalize_phone
 from campaign.services.intake import consent_record, consent_withdraw
 from campaign.services.scheduling import reminders_sms_reply
 
@@ -46,19 +46,34 @@ def sms_keyword(body: str) -> str:
 
 @dataclass
 class InboundResult:
-    action: str  # "stop", "start", "help" or "ignored"
+    action: str  # "stop", "start", "help", "ignored" or "replayed"
     supporter: Supporter | None = None
     reply_inline: str = ""  # for senders we do not know: answered in the webhook
 
 
-@transaction.atomic
-def sms_inbound(*, phone: str, body: str) -> InboundResult:
-    """Act on a text a supporter sent us.
+def _first_delivery(provider_message_id: str) -> bool:
+    """Records the provider's id; False when it was already recorded (a
+    replayed or retried request)."""
+    try:
+        with transaction.atomic():
+            InboundSms.objects.create(provider_message_id=provider_message_id[:64])
+    except IntegrityError:
+        return False
+    return True
 
-    Side effects: STOP words withdraw SMS consent (ledger row, pending texts
+
+@transaction.atomic
+def sms_inbound(*, phone: str, body: str, provider_message_id: str) -> InboundResult:
+    """Act on a text a supporter sent us, once per provider message id.
+
+    Side effects: an InboundSms row; a text whose id was seen before changes
+    nothing (a captured, signed START posted again must not add consent rows
+    or queue replies). STOP words withdraw SMS consent (ledger row, pending texts
     suppressed) and queue one confirmation; START re-grants SMS consent and
     queues a confirmation; HELP queues the help reply. A sender we do not know
     gets the help text inline (no row: a Message needs a recipient)."""
+    if not _first_delivery(provider_message_id):
+        return InboundResult("replayed")
     keyword = sms_keyword(body)
     try:
         number = normalize_phone(phone)

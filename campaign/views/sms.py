@@ -1,7 +1,7 @@
 """The SMS provider's inbound webhook (Twilio's format and signature)."""
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -28,5 +28,14 @@ def inbound(request):
     signature = request.headers.get("X-Twilio-Signature", "")
     if not twilio_signature_valid(url=url, params=params, signature=signature):
         return HttpResponseForbidden("Invalid signature.", content_type="text/plain")
-    result = sms_inbound(phone=params.get("From", ""), body=params.get("Body", ""))
+    provider_message_id = params.get("MessageSid", "")
+    if not provider_message_id:
+        # Every text the provider delivers has an id; without one, a replay
+        # could not be told apart.
+        return HttpResponseBadRequest("MessageSid missing.", content_type="text/plain")
+    result = sms_inbound(
+        phone=params.get("From", ""),
+        body=params.get("Body", ""),
+        provider_message_id=provider_message_id,
+    )
     return _twiml(result.reply_inline)

@@ -5,6 +5,7 @@ Personas: Zelda Quixote has been on the list for a month (consents, a
 pledge, a tag). Mallory knows Zelda's email and types it into the form with
 her own name, ZIP, language and phone. Nadia is new to the list."""
 
+import uuid
 import datetime as dt
 import re
 from unittest import mock
@@ -115,7 +116,7 @@ def stored(supporter: Supporter) -> dict:
 
 def webhook(client, phone: str, body: str):
     """An inbound text, signed as the provider signs it."""
-    params = {"From": phone, "To": "+16125550000", "Body": body, "MessageSid": "SM1"}
+    params = {"From": phone, "To": "+16125550000", "Body": body, "MessageSid": f"SM{uuid.uuid4().hex}"}
     url = "https://groundswell.example.org" + reverse("sms:inbound")
     signature = twilio_signature(url=url, params=params, auth_token="test-auth-token")
     return client.post(reverse("sms:inbound"), params, HTTP_X_TWILIO_SIGNATURE=signature)

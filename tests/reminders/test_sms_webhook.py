@@ -1,5 +1,6 @@
 """The inbound SMS webhook: signature, opt-out words, START, HELP."""
 
+import uuid
 import pytest
 from django.urls import reverse
 
@@ -14,7 +15,7 @@ URL = "https://groundswell.example.org/sms/inbound/"
 
 
 def post(client, body, phone, signature=None):
-    params = {"From": phone, "To": "+16125550000", "Body": body, "MessageSid": "SM1"}
+    params = {"From": phone, "To": "+16125550000", "Body": body, "MessageSid": f"SM{uuid.uuid4().hex}"}
     signature = signature or twilio_signature(url=URL, params=params, auth_token="test-auth-token")
     return client.post(reverse("sms:inbound"), params, HTTP_X_TWILIO_SIGNATURE=signature)
 
@@ -134,3 +135,27 @@ def test_other_texts_are_ignored(client):
 
 def test_a_get_is_not_allowed(client):
     assert client.get(reverse("sms:inbound")).status_code == 405
+
+
+def test_a_replayed_start_changes_nothing_the_second_and_third_time(client, settings):
+    """Hole 3 of the privacy issue: one captured, signed START posted three
+    times added three consent rows and queued three opt-in texts."""
+    supporter = make_supporter(sms_consent=False, phone=True)
+    params = {"From": supporter.phone, "To": "+16125550000", "Body": "START", "MessageSid": "SMx"}
+    signature = twilio_signature(url=URL, params=params, auth_token="test-auth-token")
+    responses = [
+        client.post(reverse("sms:inbound"), params, HTTP_X_TWILIO_SIGNATURE=signature)
+        for _ in range(3)
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert ConsentEvent.objects.filter(supporter=supporter).count() == 1
+    assert Message.objects.filter(kind=MessageKind.SMS_OPTIN_CONFIRMATION).count() == 1
+
+
+def test_a_text_without_the_providers_id_is_refused(client):
+    supporter = make_supporter(sms_consent=False, phone=True)
+    params = {"From": supporter.phone, "To": "+16125550000", "Body": "START"}
+    signature = twilio_signature(url=URL, params=params, auth_token="test-auth-token")
+    response = client.post(reverse("sms:inbound"), params, HTTP_X_TWILIO_SIGNATURE=signature)
+    assert response.status_code == 400
+    assert ConsentEvent.objects.count() == 0

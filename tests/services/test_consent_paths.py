@@ -15,7 +15,7 @@ def test_start_from_an_unsubscribed_phone_subscribes_its_owner_again():
     supporter = factories.SupporterFactory(phone="+16125550601")
     supporter_unsubscribe(supporter=supporter, source="link")
 
-    sms_inbound(phone="+16125550601", body="START")
+    sms_inbound(phone="+16125550601", body="START", provider_message_id="SM1")
 
     supporter.refresh_from_db()
     assert supporter.unsubscribed_at is None
