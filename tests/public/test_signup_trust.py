@@ -5,9 +5,9 @@ Personas: Zelda Quixote has been on the list for a month (consents, a
 pledge, a tag). Mallory knows Zelda's email and types it into the form with
 her own name, ZIP, language and phone. Nadia is new to the list."""
 
-import uuid
 import datetime as dt
 import re
+import uuid
 from unittest import mock
 
 import pytest
@@ -116,7 +116,12 @@ def stored(supporter: Supporter) -> dict:
 
 def webhook(client, phone: str, body: str):
     """An inbound text, signed as the provider signs it."""
-    params = {"From": phone, "To": "+16125550000", "Body": body, "MessageSid": f"SM{uuid.uuid4().hex}"}
+    params = {
+        "From": phone,
+        "To": "+16125550000",
+        "Body": body,
+        "MessageSid": f"SM{uuid.uuid4().hex}",
+    }
     url = "https://groundswell.example.org" + reverse("sms:inbound")
     signature = twilio_signature(url=url, params=params, auth_token="test-auth-token")
     return client.post(reverse("sms:inbound"), params, HTTP_X_TWILIO_SIGNATURE=signature)

@@ -1,6 +1,7 @@
 """The inbound SMS webhook: signature, opt-out words, START, HELP."""
 
 import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -15,7 +16,12 @@ URL = "https://groundswell.example.org/sms/inbound/"
 
 
 def post(client, body, phone, signature=None):
-    params = {"From": phone, "To": "+16125550000", "Body": body, "MessageSid": f"SM{uuid.uuid4().hex}"}
+    params = {
+        "From": phone,
+        "To": "+16125550000",
+        "Body": body,
+        "MessageSid": f"SM{uuid.uuid4().hex}",
+    }
     signature = signature or twilio_signature(url=URL, params=params, auth_token="test-auth-token")
     return client.post(reverse("sms:inbound"), params, HTTP_X_TWILIO_SIGNATURE=signature)
 
