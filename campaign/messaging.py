@@ -22,6 +22,7 @@ from django.utils.functional import SimpleLazyObject
 from campaign import tokens
 from campaign.errors import MessageError
 from campaign.models import Channel, Language, Message, MessageKind
+from campaign.services.broadcasts import broadcast_language, message_broadcast_context
 from campaign.services.signup import signup_confirm_link
 from campaign.sms import get_backend
 
@@ -42,6 +43,9 @@ def message_language(message: Message) -> str:
         and message.kind != MessageKind.SIGNUP_CONFIRM_REQUEST
         and message.supporter.language in Language.values
     ):
+        if message.kind == MessageKind.BROADCAST and message.broadcast_id:
+            # A broadcast not written in their language goes in English.
+            return broadcast_language(message.broadcast, message.supporter.language)
         return message.supporter.language
     return message.language or Language.ENGLISH
 
@@ -103,6 +107,8 @@ def message_context(message: Message, language: str) -> dict:
             hearing_title=hearing.localized_title(language),
             hearing_starts=timezone.localtime(hearing.starts_at),
         )
+    if message.kind == MessageKind.BROADCAST and message.broadcast_id:
+        context.update(message_broadcast_context(message=message, language=language))
     if action is not None:
         with translation.override(language):
             context.update(action=action, action_kind=str(action.get_kind_display()))

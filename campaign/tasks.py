@@ -88,3 +88,17 @@ def digest_queue_task() -> None:
 # ---------------------------------------------------------------------------
 # End of the reminders block.
 # ---------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------
+# Broadcasts (issue 11) -- owned by the broadcasts helper.
+# ---------------------------------------------------------------------------
+
+
+@shared_task(name="campaign.broadcasts_queue_due", acks_late=True, ignore_result=True)
+def broadcasts_queue_due_task() -> None:
+    """Beat, every minute: queue scheduled broadcasts whose time came (each
+    is queued once: its status moves to queued in the same transaction)."""
+    from campaign.services import broadcasts
+
+    broadcasts.broadcasts_queue_due()

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from campaign.views import broadcasts
 from campaign.views import dashboard as views
 
 app_name = "dashboard"
@@ -15,6 +16,19 @@ urlpatterns = [
     path("<slug:slug>/stance/", views.stance_create, name="stance"),
     path("<slug:slug>/roster/", views.roster, name="roster"),
     path("<slug:slug>/report/", views.report, name="report"),
+    path("<slug:slug>/broadcasts/", broadcasts.broadcast_list, name="broadcasts"),
+    path("<slug:slug>/broadcasts/new/", broadcasts.broadcast_compose, name="broadcast_new"),
+    path("<slug:slug>/broadcasts/<int:pk>/", broadcasts.broadcast_detail, name="broadcast"),
+    path(
+        "<slug:slug>/broadcasts/<int:pk>/edit/",
+        broadcasts.broadcast_compose,
+        name="broadcast_edit",
+    ),
+    path(
+        "<slug:slug>/broadcasts/<int:pk>/<str:step>/",
+        broadcasts.broadcast_act,
+        name="broadcast_act",
+    ),
     path("<slug:slug>/export/supporters.csv", views.export_supporters, name="export_supporters"),
     path("<slug:slug>/export/actions.csv", views.export_actions, name="export_actions"),
 ]

@@ -17,9 +17,23 @@ def hearing_save(*, hearing: Hearing) -> Hearing:
 
     Side effects: INSERT/UPDATE; pending reminders follow a moved hearing (those
     whose time has passed are cancelled) and pledgers get any missing ones; a
-    hearing saved as cancelled cancels its reminders and sends the notice."""
+    hearing saved as cancelled cancels its reminders and sends the notice.
+    Sets `hearing.saved_change`: "new", "moved" (time or place changed) or ""
+    (what campaign.services.broadcasts offers to tell people about)."""
+    before = (
+        Hearing.objects.filter(pk=hearing.pk)
+        .values("starts_at", "location_name", "address")
+        .first()
+        if hearing.pk
+        else None
+    )
     hearing.full_clean()
     hearing.save()
+    if before is None:
+        hearing.saved_change = "" if hearing.is_cancelled else "new"
+    else:
+        now = {key: getattr(hearing, key) for key in before}
+        hearing.saved_change = "moved" if now != before and not hearing.is_cancelled else ""
     reminders_on_hearing_saved(hearing=hearing)
     return hearing
 

@@ -41,6 +41,7 @@ from campaign.models import (
     IN_DOUBT,
     IN_FLIGHT,
     ActionStatus,
+    BroadcastStatus,
     Channel,
     Message,
     MessageKind,
@@ -201,6 +202,10 @@ def _recheck(message: Message, now: dt.datetime) -> Verdict | None:
         due = hearing_reminder_due(hearing=hearing, kind=kind)
         if due > now + _EARLY_TOLERANCE:
             return Verdict(MessageStatus.PENDING, "hearing moved", due)
+    if kind == MessageKind.BROADCAST and (
+        message.broadcast is None or message.broadcast.status == BroadcastStatus.CANCELLED
+    ):
+        return Verdict(MessageStatus.CANCELLED, "broadcast cancelled")
     if kind == MessageKind.PLEDGE_FOLLOWUP and (
         message.action is None or message.action.status != ActionStatus.PLEDGED
     ):
@@ -267,7 +272,15 @@ def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list
     ready: list[tuple] = []
     with transaction.atomic(), links_batch():
         queryset = Message.objects.select_related(
-            "supporter", "user", "campaign", "hearing", "action", "action__target"
+            "supporter",
+            "user",
+            "campaign",
+            "hearing",
+            "action",
+            "action__target",
+            "broadcast__campaign",
+            "broadcast__hearing",
+            "supporter__district",
         )
         if connection.features.has_select_for_update_of:
             queryset = queryset.select_for_update(of=("self",))

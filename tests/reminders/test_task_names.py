@@ -17,6 +17,7 @@ TASK_NAMES = {
     "campaign.digest_queue",
     "campaign.import_job_run",
     "campaign.signups_process_received",
+    "campaign.broadcasts_queue_due",
 }
 
 
