@@ -6,6 +6,8 @@ import datetime as dt
 import io
 from itertools import islice
 
+from django.db.models import Count
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -154,12 +156,40 @@ PERSONAL_ACTION_COLUMNS = [
 ]
 
 
+SUMMARY_COLUMNS = ["date", "kind", "status", "supporter_district", "target", "actions"]
+
+
+def actions_summary_csv_response(campaign: Campaign, date_range: DateRange):
+    """What a viewer may export: the campaign's actions counted per day, kind,
+    status, the supporters' district and the member aimed at, never one row
+    per action (a row with its timestamps and district can point at a
+    person). The day is the completion day of a completed action and the
+    day it was logged otherwise, as on the dashboard."""
+    tz = timezone.get_current_timezone()
+    rows = (
+        campaign_actions(campaign, date_range)
+        .annotate(day=TruncDate(Coalesce("completed_at", "created_at"), tzinfo=tz))
+        .values_list("day", "kind", "status", "supporter__district__name", "target__name")
+        .annotate(actions=Count("id"))
+        .order_by("day", "kind", "status", "supporter__district__name", "target__name")
+    )
+    kinds = {value: str(label) for value, label in ActionKind.choices}
+    statuses = {value: str(label) for value, label in ActionStatus.choices}
+    labelled = (
+        [day, kinds.get(kind, kind), statuses.get(status, status), district, target, n]
+        for day, kind, status, district, target, n in rows
+    )
+    return _response(_filename(campaign, "actions-summary", date_range), SUMMARY_COLUMNS, labelled)
+
+
 def actions_csv_response(
     campaign: Campaign, date_range: DateRange, *, personal: bool
 ) -> StreamingHttpResponse:
-    """The campaign's actions. Without `personal`, no supporter column and no
-    free-text note (a note can name people): safe for board members."""
-    columns = ACTION_COLUMNS + (PERSONAL_ACTION_COLUMNS if personal else [])
+    """The campaign's actions, one row each, with the supporters' names and
+    notes (coordinators). Without `personal`: the viewers' aggregate."""
+    if not personal:
+        return actions_summary_csv_response(campaign, date_range)
+    columns = ACTION_COLUMNS + PERSONAL_ACTION_COLUMNS
     rows = (
         campaign_actions(campaign, date_range)
         .order_by("pk")

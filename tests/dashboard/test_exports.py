@@ -76,11 +76,44 @@ def test_the_action_export_names_supporters_for_coordinators(client, coordinator
     assert {r["kind"] for r in rows} >= {"Call", "Letter", "Testimony in person"}
 
 
-def test_the_action_export_has_no_personal_columns_for_viewers(client, viewer, seeded):
+def test_viewers_export_counts_not_one_row_per_action(client, viewer, seeded):
+    """Hole 6 of the privacy issue: viewers are promised aggregates only."""
     client.force_login(viewer)
     rows = _rows(client.get(BASE + "actions.csv"))
-    assert len(rows) == 11
-    assert not {"email", "phone", "first_name", "last_name", "outcome_note"} & set(rows[0])
+    assert list(rows[0]) == ["date", "kind", "status", "supporter_district", "target", "actions"]
+    assert sum(int(row["actions"]) for row in rows) == 11
+    assert not {"id", "email", "phone", "first_name", "last_name", "outcome_note"} & set(rows[0])
+
+
+def test_the_viewers_summary_counts_each_group_exactly(client, viewer, pine_county):
+    campaign = pine_county["campaign"]
+    district = pine_county["districts"][0]
+    member = pine_county["members"][0]
+    day = timezone.make_aware(dt.datetime(2026, 3, 2, 15, 0))
+    for n in range(3):
+        factories.ActionFactory(
+            campaign=campaign,
+            supporter=factories.SupporterFactory(district=district),
+            kind="call",
+            status="completed",
+            completed_at=day + dt.timedelta(minutes=n),
+            target=member,
+        )
+    factories.ActionFactory(campaign=campaign, kind="letter", status="pledged")
+    client.force_login(viewer)
+    rows = _rows(client.get(BASE + "actions.csv"))
+    completed = [row for row in rows if row["kind"] == "Call"]
+    assert completed == [
+        {
+            "date": "2026-03-02",
+            "kind": "Call",
+            "status": "Completed",
+            "supporter_district": district.name,
+            "target": member.name,
+            "actions": "3",
+        }
+    ]
+    assert [row["actions"] for row in rows if row["kind"] == "Letter"] == ["1"]
 
 
 def test_other_campaigns_actions_are_not_exported(client, coordinator, seeded):
