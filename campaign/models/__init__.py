@@ -36,6 +36,7 @@ from .supporters import (
     ConsentEvent,
     Sector,
     Supporter,
+    Suppression,
     Tag,
     fold_text,
     normalize_email,
@@ -45,6 +46,7 @@ from .supporters import (
 )
 
 __all__ = [
+    "Suppression",
     "REACHABLE",
     "reachable_q",
     "InboundSms",

@@ -192,6 +192,9 @@ class Supporter(TimeStampedModel):
         help_text=_("Set when the supporter unsubscribes: no message on any channel after it."),
     )
     email_bounced_at = models.DateTimeField(_("email hard-bounced"), null=True, blank=True)
+    # Set by erasure (campaign.services.privacy): every identifying value is
+    # gone; the row remains so the person's actions still count, anonymously.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     tags = models.ManyToManyField(Tag, blank=True, related_name="supporters")
     notes = models.TextField(_("notes"), blank=True)
@@ -205,8 +208,12 @@ class Supporter(TimeStampedModel):
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [
+            # An erased person keeps their row (their actions stay counted)
+            # with neither.
             models.CheckConstraint(
-                condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
+                condition=models.Q(email__isnull=False)
+                | models.Q(phone__isnull=False)
+                | models.Q(erased_at__isnull=False),
                 name="supporter_has_email_or_phone",
             ),
             models.CheckConstraint(
@@ -310,3 +317,28 @@ class ConsentEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.get_kind_display()} ({self.source})"
+
+
+class Suppression(models.Model):
+    """An address nobody may message again: the one-way hash of an erased
+    person's email or phone. Imports, broadcasts and the API consult it; only
+    the person signing up anew themselves lifts it."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind)
+    # SHA-256 of the normalised value (lower-cased email, E.164 phone).
+    digest = models.CharField(max_length=64)
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "digest"], name="one_suppression"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.digest[:12]}…"
