@@ -706,21 +706,70 @@ def supporters_likely_duplicates(
     return found
 
 
-def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Supporter], int]:
+@dataclass
+class CallListPage:
+    """What one caller sees on the call list."""
+
+    supporters: list  # the caller's claimed rows first (`claimed_by_me`), then the unclaimed
+    total: int  # everyone the caller may call: their own batch plus the unclaimed
+    mine: int  # rows in the caller's live batch
+    held_by_others: int  # people other callers hold now: hidden from this caller
+
+
+def call_list(
+    campaign: Campaign, *, caller=None, now=None, limit: int = CALL_LIST_LIMIT
+) -> CallListPage:
     """Supporters to call tonight: everyone in the campaign's base (see the
     counting rules) with a phone, with or without an open pledge: a pledger is
-    called to confirm it, anyone else for the next ask. Those with an open
-    pledge come first, then everyone by name. Left out: no phone,
+    called to confirm it, anyone else for the next ask. Left out: no phone,
     unsubscribed, tagged do-not-call or wrong-number, or already reached by
     this campaign's call list (the rule is stated on the page too).
-    Returns (first `limit` supporters with their open pledges, total). Three
-    queries."""
+
+    Split among callers: people in another caller's live claim are hidden
+    (only counted); the caller's own batch comes first, then those with an
+    open pledge, then everyone by name. An expired claim hides nobody.
+    Four queries."""
     from django.db.models import Prefetch
 
+    from campaign.models import CallClaim
+
+    now = now or timezone.now()
+    live = CallClaim.objects.filter(campaign=campaign, supporter=OuterRef("pk"), expires_at__gt=now)
+    caller_id = caller.pk if caller is not None else None
     open_pledge = Action.objects.filter(
         campaign=campaign, supporter=OuterRef("pk"), status=ActionStatus.PLEDGED
     )
-    candidates = (
+    candidates = call_list_candidates(campaign).annotate(
+        claimed_by_me=Exists(live.filter(caller_id=caller_id)),
+        claimed_by_other=Exists(live.exclude(caller_id=caller_id)),
+    )
+    counts = candidates.aggregate(
+        total=Count("pk", filter=Q(claimed_by_other=False)),
+        mine=Count("pk", filter=Q(claimed_by_me=True)),
+        held_by_others=Count("pk", filter=Q(claimed_by_other=True)),
+    )
+    supporters = list(
+        candidates.filter(claimed_by_other=False)
+        .annotate(has_open_pledge=Exists(open_pledge))
+        .select_related("district")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=Action.objects.filter(
+                    campaign=campaign, status=ActionStatus.PLEDGED
+                ).order_by("due_date", "id"),
+                to_attr="open_pledges",
+            )
+        )
+        .order_by("-claimed_by_me", "-has_open_pledge", "last_name", "first_name", "id")[:limit]
+    )
+    return CallListPage(supporters=supporters, **counts)
+
+
+def call_list_candidates(campaign: Campaign) -> QuerySet:
+    """Everyone the call list may show, before claims (the rule in
+    `call_list`)."""
+    return (
         campaign_supporters(campaign)
         .filter(phone__isnull=False, unsubscribed_at__isnull=True)
         .exclude(
@@ -732,19 +781,3 @@ def call_list(campaign: Campaign, limit: int = CALL_LIST_LIMIT) -> tuple[list[Su
             )
         )
     )
-    total = candidates.count()
-    supporters = list(
-        candidates.annotate(has_open_pledge=Exists(open_pledge))
-        .select_related("district")
-        .prefetch_related(
-            Prefetch(
-                "actions",
-                queryset=Action.objects.filter(
-                    campaign=campaign, status=ActionStatus.PLEDGED
-                ).order_by("due_date", "id"),
-                to_attr="open_pledges",
-            )
-        )
-        .order_by("-has_open_pledge", "last_name", "first_name", "id")[:limit]
-    )
-    return supporters, total

@@ -409,6 +409,12 @@ CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=60)
 if CALL_CLAIM_BATCH < 1 or CALL_CLAIM_MINUTES < 1:
     raise ImproperlyConfigured("CALL_CLAIM_BATCH and CALL_CLAIM_MINUTES must be at least 1.")
 
+# PHONE BANK (issue 11): "Claim my next N" on the call list, held this long.
+CALL_CLAIM_BATCH = env.int("CALL_CLAIM_BATCH", default=10)
+CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=60)
+if CALL_CLAIM_BATCH < 1 or CALL_CLAIM_MINUTES < 1:
+    raise ImproperlyConfigured("CALL_CLAIM_BATCH and CALL_CLAIM_MINUTES must be at least 1.")
+
 # LOGGING
 # ------------------------------------------------------------------------------
 LOGGING = {

@@ -47,6 +47,7 @@ from campaign.models import (
 from campaign.resources import ActionResource, CouncilMemberResource, SupporterResource
 from campaign.selectors import supporter_name_q
 from campaign.services.actions import action_cancel, action_complete
+from campaign.services.call_list import PHONEBANK_PLACEHOLDERS, phonebank_placeholders_unknown
 from campaign.services.hearings import hearing_save
 from campaign.services.imports import import_job_create
 from campaign.services.intake import (
@@ -248,6 +249,25 @@ class CampaignAdminForm(forms.ModelForm):
         model = Campaign
         fields = "__all__"  # noqa: DJ007 - the admin's fieldsets choose the fields
 
+    def _phonebank_script_checked(self, name: str) -> str:
+        text = self.cleaned_data.get(name, "")
+        unknown = phonebank_placeholders_unknown(text)
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown placeholders: %(unknown)s. Use only %(known)s.")
+                % {
+                    "unknown": ", ".join(f"{{{name}}}" for name in unknown),
+                    "known": ", ".join(f"{{{name}}}" for name in PHONEBANK_PLACEHOLDERS),
+                }
+            )
+        return text
+
+    def clean_phonebank_script(self):
+        return self._phonebank_script_checked("phonebank_script")
+
+    def clean_phonebank_script_es(self):
+        return self._phonebank_script_checked("phonebank_script_es")
+
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
@@ -282,6 +302,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     "why_it_matters",
                     "ask",
                     "call_script",
+                    "phonebank_script",
                     "letter_subject",
                     "letter_template",
                     "testimony_guidance",
@@ -299,6 +320,7 @@ class CampaignAdmin(admin.ModelAdmin):
                     "why_it_matters_es",
                     "ask_es",
                     "call_script_es",
+                    "phonebank_script_es",
                     "letter_subject_es",
                     "letter_template_es",
                     "testimony_guidance_es",

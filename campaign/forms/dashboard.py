@@ -208,5 +208,13 @@ class BulkLogForm(forms.Form):
 
 class CallResultForm(forms.Form):
     supporter = forms.IntegerField(widget=forms.HiddenInput)
-    result = forms.ChoiceField(choices=CallResult.CHOICES, label=_("Result"))
+    # No default: a stray Save must not drop anyone from the list.
+    result = forms.ChoiceField(
+        choices=[("", _("— choose —")), *CallResult.CHOICES],
+        label=_("Result"),
+        error_messages={"required": _("Choose a result for this call.")},
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=1000)
+    # The row below this one on the caller's page: where the page goes back
+    # to after the save, so a long list keeps its place.
+    next_row = forms.IntegerField(required=False, widget=forms.HiddenInput)

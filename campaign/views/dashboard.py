@@ -5,6 +5,7 @@ import hashlib
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +14,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaign import exports, selectors
@@ -30,6 +32,7 @@ from campaign.models import (
     Campaign,
     CouncilMember,
     District,
+    Language,
     MemberVote,
     Supporter,
     fold_text,
@@ -38,7 +41,13 @@ from campaign.models import (
 )
 from campaign.roles import DASHBOARD_PERMISSION, PERSONAL_DATA_PERMISSION, can_see_personal_data
 from campaign.services.bulk_log import OUTCOME_LABELS, BulkLogConflict, bulk_log
-from campaign.services.call_list import CallResult, call_result_record
+from campaign.services.call_list import (
+    CallResult,
+    call_claim_release,
+    call_claims_take,
+    call_result_record,
+    phonebank_script_text,
+)
 from campaign.services.intake import (
     PersonInput,
     Trust,
@@ -557,47 +566,96 @@ def bulk(request, slug):
 @dashboard_access(PERSONAL_DATA_PERMISSION)
 @require_http_methods(["GET", "POST"])
 def call_list(request, slug):
+    """The call list. POST `action=claim` takes a batch, `action=release`
+    gives it back; any other POST records one row's result: with `Accept:
+    application/json` (the page's script) it answers JSON and the page stays
+    where it is; without, it redirects to the next row's anchor."""
     campaign = _campaign(slug)
-    if request.method == "POST":
-        form = CallResultForm(request.POST)
-        if form.is_valid():
-            supporter = get_object_or_404(Supporter, pk=form.cleaned_data["supporter"])
-            call_result_record(
-                supporter=supporter,
-                campaign=campaign,
-                result=form.cleaned_data["result"],
-                note=form.cleaned_data["note"],
-                by=request.user,
+    url = reverse("dashboard:call_list", args=[campaign.slug])
+    if request.method != "POST":
+        return _call_list_render(request, campaign)
+    action = request.POST.get("action", "")
+    if action == "claim":
+        batch = call_claims_take(campaign=campaign, caller=request.user)
+        messages.success(
+            request,
+            ngettext(
+                "Your batch: %(n)s person, held for you for %(minutes)s minutes.",
+                "Your batch: %(n)s people, held for you for %(minutes)s minutes.",
+                len(batch),
             )
-            messages.success(
-                request,
-                _("%(name)s: %(result)s.")
-                % {
-                    "name": supporter.full_name,
-                    "result": CallResult.LABELS[form.cleaned_data["result"]],
-                },
-            )
-        else:
-            messages.error(request, _("Choose a result for the call."))
-        return redirect("dashboard:call_list", slug=campaign.slug)
-    supporters, total = selectors.call_list(campaign)
-    language = request.GET.get("lang", "en")
+            % {"n": len(batch), "minutes": settings.CALL_CLAIM_MINUTES},
+        )
+        return redirect(f"{url}#my-batch")
+    if action == "release":
+        call_claim_release(campaign=campaign, caller=request.user)
+        messages.info(request, _("Your batch was given back to the list."))
+        return redirect(url)
+
+    form = CallResultForm(request.POST)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not form.is_valid():
+        if wants_json:
+            return JsonResponse({"ok": False, "errors": form.errors}, status=400)
+        return _call_list_render(request, campaign, form=form)
+    supporter = get_object_or_404(Supporter, pk=form.cleaned_data["supporter"])
+    result = form.cleaned_data["result"]
+    call_result_record(
+        supporter=supporter,
+        campaign=campaign,
+        result=result,
+        note=form.cleaned_data["note"],
+        by=request.user,
+    )
+    text = _("%(name)s: %(result)s.") % {
+        "name": supporter.full_name,
+        "result": CallResult.LABELS[result],
+    }
+    next_row = form.cleaned_data["next_row"]
+    if wants_json:
+        return JsonResponse({"ok": True, "message": text, "next_row": next_row})
+    messages.success(request, text)
+    return redirect(f"{url}#row-{next_row}" if next_row else url)
+
+
+def _call_list_render(request, campaign: Campaign, form: CallResultForm | None = None):
+    page = selectors.call_list(campaign, caller=request.user)
     # Each district's seat holder by the intake core's one rule (two queries).
     seats = seat_holders(campaign.decision_body_id)
     members = CouncilMember.objects.in_bulk({pk for pk in seats.values() if pk})
-    for supporter in supporters:
+    hearing = campaign.hearings.upcoming().first()
+    caller_name = request.user.first_name or request.user.get_username()
+    rows = page.supporters
+    for supporter, below in zip(rows, [*rows[1:], None], strict=True):
+        supporter.next_row = below.pk if below is not None else None
         supporter.member = members.get(seats.get(supporter.district_id))
+        supporter.script_language = "es" if supporter.language == Language.SPANISH else "en"
+        supporter.script = phonebank_script_text(
+            campaign=campaign,
+            language=supporter.script_language,
+            supporter=supporter,
+            caller_name=caller_name,
+            commissioner=supporter.member,
+            hearing=hearing,
+        )
+    form_row = None
+    if form is not None and str(form.data.get("supporter", "")).isdigit():
+        form_row = int(form.data["supporter"])
     return render(
         request,
         "dashboard/call_list.html",
         {
             "campaign": campaign,
-            "supporters": supporters,
-            "total": total,
-            "script": campaign.localized("call_script", "en"),
-            "script_es": campaign.localized("call_script", "es"),
-            "language": language,
-            "results": CallResult.CHOICES,
+            "page": page,
+            "supporters": rows,
+            "mine": [s for s in rows if s.claimed_by_me],
+            "others": [s for s in rows if not s.claimed_by_me],
+            "total": page.total,
+            "results": CallResultForm.base_fields["result"].choices,
+            "form": form,
+            "form_row": form_row,
+            "batch_size": settings.CALL_CLAIM_BATCH,
+            "claim_minutes": settings.CALL_CLAIM_MINUTES,
         },
     )
 

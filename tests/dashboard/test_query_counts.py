@@ -21,8 +21,9 @@ PAGES = {
     f"/dashboard/{SLUG}/report/": 15,
     f"/dashboard/{SLUG}/roster/": 8,
     # The seat holders by the intake core's rule (seat_holders), then their
-    # names: one query more than picking members in the view.
-    f"/dashboard/{SLUG}/call-list/": 10,
+    # names: one query more than picking members in the view; the next
+    # hearing (the phone-bank script's date) is one more.
+    f"/dashboard/{SLUG}/call-list/": 11,
     f"/dashboard/{SLUG}/log/?q=zed": 6,
     f"/dashboard/{SLUG}/search/?q=zed": 6,
     f"/dashboard/{SLUG}/export/supporters.csv": 6,
