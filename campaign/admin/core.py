@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from campaign.admin.broadcasts import hearing_broadcast_offer
 from campaign.forms.imports import ImportUploadForm
 from campaign.models import (
     Action,
@@ -343,16 +344,17 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Hearing:
-            save_hearing_formset(formset)
+            for hearing in save_hearing_formset(formset):
+                hearing_broadcast_offer(request, hearing)
         else:
             super().save_formset(request, form, formset, change)
 
 
-def save_hearing_formset(formset) -> None:
-    for hearing in formset.save(commit=False):
-        hearing_save(hearing=hearing)
+def save_hearing_formset(formset) -> list[Hearing]:
+    saved = [hearing_save(hearing=hearing) for hearing in formset.save(commit=False)]
     for hearing in formset.deleted_objects:
         hearing.delete()
+    return saved
 
 
 @admin.register(Hearing)
@@ -366,6 +368,7 @@ class HearingAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         hearing_save(hearing=obj)
+        hearing_broadcast_offer(request, obj)
 
 
 @admin.register(Stance)
