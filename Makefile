@@ -6,6 +6,15 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 PORT ?= 8000
 
+# `make run` checks its port before anything else (even installing), so a busy
+# port costs one plain line and a non-zero exit.
+ifneq ($(and $(filter run,$(MAKECMDGOALS)),$(PYTHON)),)
+PORT_BUSY := $(shell $(PYTHON) core/port_check.py $(PORT))
+ifneq ($(PORT_BUSY),)
+$(error $(PORT_BUSY))
+endif
+endif
+
 .PHONY: run test install install-dev messages lint format migrate seed bench bench-smoke clean
 
 $(BIN)/activate:
@@ -36,7 +45,9 @@ migrate: install
 seed: migrate
 	DEBUG=1 $(PY) manage.py seed_demo
 
-## run: install, migrate, seed the demo and start web + worker + beat on http://127.0.0.1:8000/
+## run: install, migrate, seed the demo and start web + worker + beat on http://127.0.0.1:$(PORT)/ (PORT=8000)
+# BIND reaches all three processes (honcho gives each its own PORT), and the
+# settings derive SITE_URL from it: links in emails name the same port.
 run: seed
 	@echo "Starting web (http://127.0.0.1:$(PORT)/), Celery worker and beat. Ctrl-C stops all three."
 	PATH="$(CURDIR)/$(BIN):$$PATH" DEBUG=1 BIND=127.0.0.1:$(PORT) $(BIN)/honcho start

@@ -48,6 +48,12 @@ def campaign_public_get(*, slug: str, with_body: bool = True) -> Campaign:
     return get_object_or_404(campaigns, slug=slug)
 
 
+def campaigns_public_list() -> list[Campaign]:
+    """The campaigns the landing page (/) lists: active and public, newest
+    first. One query."""
+    return list(Campaign.objects.public().order_by("-created_at", "-id"))
+
+
 def campaign_next_hearing(*, campaign: Campaign) -> Hearing | None:
     return Hearing.objects.upcoming().filter(campaign=campaign).first()
 
@@ -58,14 +64,18 @@ def campaign_current_positions(*, campaign: Campaign) -> dict[int, str]:
     return current_positions(campaign)
 
 
-def campaign_public_progress(*, campaign: Campaign) -> PublicProgress:
-    """Aggregate figures for the public page.
+def campaign_public_progress(*, campaign: Campaign) -> PublicProgress | None:
+    """Aggregate figures for the public page, or None while the base is smaller
+    than the campaign's `public_counts_from`: a new campaign's page shows no
+    numbers at all (a counter reading 3 discourages more than it invites).
 
     Supporters: the campaign's base (campaign.Membership: signed up, imported
     or acted), as on the dashboard. Testimonies pledged: in-person and written testimony pledges not
     cancelled (completed ones included). Votes secured: members whose current
     stance is champion or yes."""
     supporters = Membership.objects.filter(campaign=campaign).count()
+    if supporters < campaign.public_counts_from:
+        return None
     counts = dict(
         Action.objects.filter(campaign=campaign, status=ActionStatus.COMPLETED)
         .values_list("kind")

@@ -7,6 +7,7 @@ from campaign.views import public
 
 app_name = "public"
 urlpatterns = [
+    path("", public.home, name="home"),
     path("c/<slug:slug>/", public.campaign_page, name="campaign"),
     path("c/<slug:slug>/thanks/", public.signup_thanks, name="signup_thanks"),
     path(

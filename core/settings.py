@@ -38,8 +38,14 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Phone numbers typed without a country code are read as numbers of this region.
 PHONE_REGION = env.str("PHONE_REGION", default="US")
-# The public URL of the site, used in links inside emails and SMS.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public URL of the site, used in links inside emails and SMS. Unset, it
+# follows BIND, which `make run PORT=...` hands to the web, the worker and beat
+# alike (honcho gives each process its own PORT, so PORT cannot be read here).
+_BIND_HOST, _, _BIND_PORT = env.str("BIND", default="127.0.0.1:8000").rpartition(":")
+SITE_URL = env.str(
+    "SITE_URL",
+    default=f"http://{'127.0.0.1' if _BIND_HOST in ('', '0.0.0.0') else _BIND_HOST}:{_BIND_PORT}",
+).rstrip("/")
 COALITION_NAME = env.str("COALITION_NAME", default="Pine County Prevention Coalition")
 # CAN-SPAM: every email carries the sender's postal address.
 COALITION_POSTAL_ADDRESS = env.str(

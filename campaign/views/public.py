@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -47,6 +48,12 @@ from campaign.services.signup import (
     signup_receive,
 )
 from campaign.services.supporters import supporter_unsubscribe
+from campaign.signup_guard import (
+    form_token_issue,
+    form_token_refusal,
+    signup_email_limited,
+    signup_ip_limited,
+)
 from campaign.tokens import (
     ActionLink,
     action_link_read,
@@ -104,6 +111,23 @@ def _hearing_cards(hearings, language: str, ics_url) -> list[dict]:
     ]
 
 
+# /
+# ------------------------------------------------------------------------------
+@require_GET
+def home(request):
+    """The landing page: the coalition's public campaigns and a way in for staff."""
+    language = _current_language()
+    campaigns = [
+        {
+            "campaign": campaign,
+            "name": campaign.localized("name", language),
+            "goal": campaign.localized("goal", language),
+        }
+        for campaign in selectors.campaigns_public_list()
+    ]
+    return render(request, "campaign/public/home.html", {"campaigns": campaigns})
+
+
 # /c/<slug>/
 # ------------------------------------------------------------------------------
 class RedirectThenApply(HttpResponseRedirect):
@@ -131,49 +155,63 @@ def _thanks_url(campaign: Campaign, data: dict) -> str:
     return f"{reverse('public:signup_thanks', args=[campaign.slug])}?{urlencode(query)}"
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
-def campaign_page(request, slug):
-    campaign = selectors.campaign_public_get(slug=slug, with_body=request.method != "POST")
-    language = _current_language()
-    hearings = selectors.campaign_upcoming_hearings(campaign=campaign)
-    if request.method == "POST":
-        form = SignupForm(request.POST, campaign=campaign, hearings=hearings)
-        if form.is_spam:
-            # Looks like success to the bot; nothing is stored.
-            form.is_valid()
-            return redirect(_thanks_url(campaign, form.cleaned_data))
-        if form.is_valid():
-            data = form.cleaned_data
-            signup = SignupRequest(
-                campaign=campaign,
-                person=PersonInput(
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    email=data["email"],
-                    phone=data["phone"],
-                    zip_code=data["zip_code"],
-                    language=data["language"],
-                    sector=data["sector"],
-                ),
-                asks=tuple(dict.fromkeys(data.get("asks", []))),
-                hearing=data.get("hearing"),
-                email_updates=data["email_updates"],
-                sms_reminders=data["sms_reminders"],
-                email_wording=str(EMAIL_CONSENT_LABEL),
-                sms_wording=str(SMS_CONSENT_LABEL),
+# What each refusal of the form token tells the person; the form keeps what
+# they typed and carries a fresh token, so pressing Sign up again works.
+_STALE_FORM = _lazy(
+    "This page was open too long or came from elsewhere. "
+    "Please check your details and press Sign up again."
+)
+_FORM_TOKEN_REFUSALS = {
+    "missing": _STALE_FORM,
+    "expired": _STALE_FORM,
+    "too_fast": _lazy(
+        "That was faster than anyone can fill in the form. "
+        "Please check your details and press Sign up again."
+    ),
+}
+_RATE_LIMITED = _lazy(
+    "We received many sign-ups from your connection or for this email in a short time. "
+    "Please wait a few minutes and press Sign up again: what you typed is kept."
+)
+
+
+def _field_anchor(bound_field) -> str:
+    """The id of the element a link to this field should land on: the input
+    itself, or the first box of a group of checkboxes or radio buttons."""
+    if getattr(bound_field.field.widget, "input_type", "") in ("checkbox", "radio") and hasattr(
+        bound_field.field, "choices"
+    ):
+        return f"{bound_field.auto_id}_0"
+    return bound_field.auto_id
+
+
+def _error_summary(form) -> list[dict]:
+    """One entry per message, in the form's order, each linking to its field
+    (the first field's input is also autofocused, so the page lands on it
+    without JavaScript)."""
+    entries = [{"anchor": "", "label": "", "message": m} for m in form.non_field_errors()]
+    first = True
+    for bound_field in form:
+        if not bound_field.errors or bound_field.is_hidden:
+            continue
+        if first:
+            bound_field.field.widget.attrs["autofocus"] = True
+            first = False
+        for message in bound_field.errors:
+            entries.append(
+                {
+                    "anchor": _field_anchor(bound_field),
+                    "label": bound_field.label,
+                    "message": message,
+                }
             )
-            try:
-                submission = signup_receive(request=signup)
-            except ValidationError as error:
-                _add_service_errors(form, error)
-            else:
-                # The same redirect whether the email was new or known, sent
-                # before the sign-up is applied: neither the answer nor its
-                # timing tells anyone who is on the list.
-                return RedirectThenApply(_thanks_url(campaign, data), submission_id=submission.pk)
-    else:
-        form = SignupForm(campaign=campaign, hearings=hearings, initial={"language": language})
+    return entries
+
+
+def _campaign_page_response(request, campaign, hearings, form, *, status: int = 200):
+    language = _current_language()
+    progress = selectors.campaign_public_progress(campaign=campaign)
+    summary = _error_summary(form) if form.is_bound else []
     context = {
         "campaign": campaign,
         "name": campaign.localized("name", language),
@@ -187,10 +225,70 @@ def campaign_page(request, slug):
             lambda hearing: reverse("public:hearing_ics", args=[campaign.slug, hearing.pk]),
         ),
         "any_deadline": any(hearing.testimony_deadline for hearing in hearings),
-        "progress": selectors.campaign_public_progress(campaign=campaign),
+        "progress": progress,
         "form": form,
+        "form_token": form_token_issue(campaign_id=campaign.pk),
+        "error_summary": summary,
+        "field_errors": any(entry["anchor"] for entry in summary),
     }
-    return render(request, "campaign/public/campaign.html", context)
+    return render(request, "campaign/public/campaign.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def campaign_page(request, slug):
+    campaign = selectors.campaign_public_get(slug=slug, with_body=request.method != "POST")
+    hearings = selectors.campaign_upcoming_hearings(campaign=campaign)
+    if request.method != "POST":
+        form = SignupForm(
+            campaign=campaign, hearings=hearings, initial={"language": _current_language()}
+        )
+        return _campaign_page_response(request, campaign, hearings, form)
+    form = SignupForm(request.POST, campaign=campaign, hearings=hearings)
+    # Every refusal below re-renders the form with what was typed.
+    if signup_ip_limited(request):
+        form.add_error(None, _RATE_LIMITED)
+        return _campaign_page_response(request, campaign, hearings, form, status=429)
+    if form.is_spam:
+        # Looks like success to the bot; nothing is stored.
+        form.is_valid()
+        return redirect(_thanks_url(campaign, form.cleaned_data))
+    refusal = form_token_refusal(token=request.POST.get("form_token", ""), campaign_id=campaign.pk)
+    if refusal is not None:
+        form.add_error(None, _FORM_TOKEN_REFUSALS[refusal])
+        return _campaign_page_response(request, campaign, hearings, form, status=400)
+    if not form.is_valid():
+        return _campaign_page_response(request, campaign, hearings, form)
+    data = form.cleaned_data
+    if signup_email_limited(request, email=data["email"]):
+        form.add_error(None, _RATE_LIMITED)
+        return _campaign_page_response(request, campaign, hearings, form, status=429)
+    signup = SignupRequest(
+        campaign=campaign,
+        person=PersonInput(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            zip_code=data["zip_code"],
+            language=data["language"],
+            sector=data["sector"],
+        ),
+        asks=tuple(dict.fromkeys(data.get("asks", []))),
+        hearing=data.get("hearing"),
+        email_updates=data["email_updates"],
+        sms_reminders=data["sms_reminders"],
+        email_wording=str(EMAIL_CONSENT_LABEL),
+        sms_wording=str(SMS_CONSENT_LABEL),
+    )
+    try:
+        submission = signup_receive(request=signup)
+    except ValidationError as error:
+        _add_service_errors(form, error)
+        return _campaign_page_response(request, campaign, hearings, form)
+    # The same redirect whether the email was new or known, sent before the
+    # sign-up is applied: neither the answer nor its timing tells anyone who
+    # is on the list.
+    return RedirectThenApply(_thanks_url(campaign, data), submission_id=submission.pk)
 
 
 @require_GET

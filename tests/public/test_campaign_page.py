@@ -243,21 +243,7 @@ def test_invalid_input_with_markup_is_escaped_when_shown_again(client, form_data
     assert 'value="&lt;b&gt;x&lt;/b&gt;"' in body
 
 
-@override_settings(PUBLIC_POST_RATE="3/m")
-def test_too_many_posts_from_one_address_get_a_friendly_429(client, form_data, signup_url, hearing):
-    for _ in range(3):
-        assert client.post(signup_url, form_data).status_code == 302
-    response = client.post(signup_url, form_data)
-    assert response.status_code == 429
-    assert "Too many tries" in response.content.decode()
-    # Another address is not affected.
-    other = client.post(signup_url, form_data, REMOTE_ADDR="10.0.0.9")
-    assert other.status_code == 302
-
-
-def test_the_rate_limit_defaults_to_ten_a_minute(client, form_data, signup_url, hearing):
-    statuses = [client.post(signup_url, form_data).status_code for _ in range(11)]
-    assert statuses == [302] * 10 + [429]
+# The sign-up's rate limits: tests/public/test_phone_signup.py.
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=10_000)
