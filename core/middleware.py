@@ -5,6 +5,8 @@ client IP. A raw X-Forwarded-For header can be forged by anyone, so it is only
 believed for the hops added by proxies we run: TRUSTED_PROXY_COUNT of them.
 """
 
+from auditlog.context import auditlog_value
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 
 from core.views import payload_too_large
@@ -58,3 +60,21 @@ class AnonymousBodyLimitMiddleware:
             if length > settings.ANONYMOUS_BODY_MAX_BYTES:
                 return payload_too_large(request)
         return self.get_response(request)
+
+
+class AuditMiddleware(AuditlogMiddleware):
+    """auditlog's middleware believes any X-Forwarded-For header; the trail
+    records the client IP decided above instead."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return client_ip(request) or None
+
+    def __call__(self, request):
+        try:
+            return super().__call__(request)
+        finally:
+            # auditlog leaves the request's actor in the context variable; work
+            # done later on this thread (a sign-up applied after the response,
+            # the next request's first queries) must not be credited to them.
+            auditlog_value.set({})

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "axes",
+    "auditlog",
     "csp",
     "campaign",
 ]
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     # Before any view (and the CSRF check) reads request.POST.
     "core.middleware.AnonymousBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Who did it, for the audit trail (campaign.audit).
+    "core.middleware.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -1,6 +1,7 @@
 """Admin registrations, one module per area."""
 
 from . import (
+    audit,  # noqa: F401
     broadcasts,  # noqa: F401
     core,  # noqa: F401
     outbox,  # noqa: F401

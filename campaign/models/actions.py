@@ -151,6 +151,10 @@ class Action(TimeStampedModel):
     def __str__(self):
         return f"{self.get_kind_display()} by {self.supporter} ({self.get_status_display()})"
 
+    def get_additional_data(self) -> dict:
+        """Stored with each audit entry: finds the entry by person (campaign.audit)."""
+        return {"supporter": self.supporter_id, "campaign": self.campaign_id}
+
     def clean(self):
         if self.status == ActionStatus.COMPLETED and not self.completed_at:
             raise ValidationError(

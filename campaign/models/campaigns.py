@@ -366,3 +366,7 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.supporter_id} in {self.campaign_id}"
+
+    def get_additional_data(self) -> dict:
+        """Stored with each audit entry: finds the entry by person (campaign.audit)."""
+        return {"supporter": self.supporter_id, "campaign": self.campaign_id}

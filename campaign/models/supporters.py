@@ -318,6 +318,10 @@ class ConsentEvent(models.Model):
     def __str__(self):
         return f"{self.get_channel_display()} {self.get_kind_display()} ({self.source})"
 
+    def get_additional_data(self) -> dict:
+        """Stored with each audit entry: finds the entry by person (campaign.audit)."""
+        return {"supporter": self.supporter_id, "campaign": self.campaign_id}
+
 
 class Suppression(models.Model):
     """An address nobody may message again: the one-way hash of an erased
