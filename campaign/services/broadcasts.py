@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaign import tokens
 from campaign.models import (
@@ -177,12 +178,12 @@ class Audience:
 
 # The sender's reasons, as a coordinator reads them.
 LEFT_OUT_LABELS = {
-    "unsubscribed": "Unsubscribed",
-    "no email address": "No email address",
-    "email address hard-bounced": "Email address bounced",
-    "no email consent": "No consent to email",
-    "no phone number": "No mobile phone",
-    "no SMS consent": "No consent to text messages",
+    "unsubscribed": gettext_noop("Unsubscribed"),
+    "no email address": gettext_noop("No email address"),
+    "email address hard-bounced": gettext_noop("Email address bounced"),
+    "no email consent": gettext_noop("No consent to email"),
+    "no phone number": gettext_noop("No mobile phone"),
+    "no SMS consent": gettext_noop("No consent to text messages"),
 }
 
 
