@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("a/<str:token>/", public.action_page, name="action_page"),
     path("a/<str:token>/done/<int:action_id>/", public.action_done, name="action_done"),
+    path("a/<str:token>/add/<int:campaign_id>/", public.action_add, name="action_add"),
     path(
         "a/<str:token>/hearing-<int:hearing_id>.ics",
         public.action_hearing_ics,

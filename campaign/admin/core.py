@@ -29,6 +29,7 @@ from campaign.models import (
     ActionKind,
     ActionSource,
     ActionStatus,
+    AskScript,
     Campaign,
     Channel,
     ConsentEvent,
@@ -188,7 +189,7 @@ def save_stance_formset(request, formset) -> None:
 @admin.register(CouncilMember)
 class CouncilMemberAdmin(ImportExportAdmin):
     resource_classes = [CouncilMemberResource]
-    list_display = ("name", "title", "body", "district", "email", "phone", "active")
+    list_display = ("name", "title", "title_es", "body", "district", "email", "phone", "active")
     list_filter = ("active", "body", "district")
     list_select_related = ("body", "district")
     search_fields = ("name", "email", "phone")
@@ -222,6 +223,24 @@ class HearingInline(admin.StackedInline):
     # Cancel a hearing (cancelled at) so its reminders are rescheduled; delete
     # it from the hearing's own page only.
     can_delete = False
+
+
+class AskScriptInline(admin.StackedInline):
+    """The campaign's own call scripts and letters per member stance and
+    supporter relation; where none is written, services.asks's texts apply."""
+
+    model = AskScript
+    fields = (
+        ("kind", "stance_group", "relation"),
+        ("subject", "subject_es"),
+        ("text", "text_es"),
+    )
+    extra = 0
+    verbose_name = _("call script or letter for a stance")
+    verbose_name_plural = _(
+        "Call scripts and letters by the member's stance (placeholders: {supporter_name}, "
+        "{member_name}, {member_title}, {county}, {jurisdiction}, {campaign})"
+    )
 
 
 class MemberVoteInline(admin.TabularInline):
@@ -280,7 +299,7 @@ class CampaignAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("decision_body",)
     date_hierarchy = "created_at"
-    inlines = [HearingInline, MemberVoteInline]
+    inlines = [HearingInline, AskScriptInline, MemberVoteInline]
     fieldsets = (
         (
             None,

@@ -2,6 +2,7 @@
 claims on who to call."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +53,22 @@ class AskScript(TimeStampedModel):
     def __str__(self):
         stance, relation = self.get_stance_group_display(), self.get_relation_display()
         return f"{self.get_kind_display()}: {stance}, {relation}"
+
+    def clean(self):
+        # A placeholder the pages cannot fill would vanish from the text a
+        # volunteer reads; the coordinator fixes it here instead.
+        from campaign.services.asks import PLACEHOLDERS, placeholders_unknown
+
+        errors = {}
+        for name in ("subject", "subject_es", "text", "text_es"):
+            unknown = placeholders_unknown(getattr(self, name))
+            if unknown:
+                errors[name] = _("Unknown placeholder: %(unknown)s. You can use: %(known)s.") % {
+                    "unknown": ", ".join(f"{{{n}}}" for n in unknown),
+                    "known": ", ".join(f"{{{n}}}" for n in PLACEHOLDERS),
+                }
+        if errors:
+            raise ValidationError(errors)
 
 
 class CallClaim(models.Model):

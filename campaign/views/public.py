@@ -4,7 +4,7 @@ opaque, revocable tokens (campaign.tokens)."""
 
 import datetime as dt
 import zoneinfo
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import icalendar
 from django.conf import settings
@@ -31,6 +31,7 @@ from campaign.forms.public import (
 )
 from campaign.models import (
     HEARING_KINDS,
+    ActionSource,
     ActionStatus,
     Campaign,
     Hearing,
@@ -39,7 +40,13 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.services.actions import action_complete
-from campaign.services.intake import PersonInput
+from campaign.services.asks import (
+    SELF_REPORT_KINDS,
+    member_asks,
+    next_steps,
+    self_report_status,
+)
+from campaign.services.intake import PersonInput, action_record
 from campaign.services.signup import (
     SignupRequest,
     signup_confirm,
@@ -309,25 +316,21 @@ def signup_thanks(request, slug):
     members, reach = (
         selectors.members_for_place(campaign=campaign, zip_code=zip_code) if zip_code else ([], "")
     )
-    member_name = (
-        _member_display_name(members[0]) if reach == "district" and members else _("Commissioner")
-    )
-    # The page knows nobody: the script and letter leave the name to fill in.
-    anyone = _("[your name]")
     context = {
         "campaign": campaign,
         "name": campaign.localized("name", language),
         "zip_code": zip_code,
         "reach": reach,
-        "cards": [
-            _member_card(member, campaign, language, supporter_name=anyone) for member in members
-        ],
-        "asks": [ASK_LABELS[kind] for kind in asks if kind in ASK_LABELS],
-        "call_script": selectors.personalize(
-            campaign.localized("call_script", language),
-            member_name=member_name,
-            supporter_name=anyone,
+        # The page knows nobody: the scripts and letters leave the name to fill in.
+        "cards": member_asks(
+            campaign=campaign,
+            members=members,
+            reach=reach,
+            language=language,
+            supporter_name=_("[your name]"),
+            has_hearing=hearing is not None,
         ),
+        "asks": [ASK_LABELS[kind] for kind in asks if kind in ASK_LABELS],
         "hearings": _hearing_cards(
             [hearing] if hearing else [],
             language,
@@ -415,49 +418,11 @@ def _action_link(token: str) -> ActionLink:
     return link
 
 
-def _mailto(email: str, subject: str, body: str) -> str:
-    # quote(), not quote_plus(): mail clients read "+" in a mailto body literally.
-    return f"mailto:{quote(email, safe='@')}?subject={quote(subject)}&body={quote(body)}"
-
-
-def _member_display_name(member) -> str:
-    # The stored title is English ("Commissioner"); translate the usual ones.
-    return f"{_(member.title)} {member.name}".strip() if member.title else member.name
-
-
-def _member_card(member, campaign: Campaign, language: str, *, supporter_name: str) -> dict:
-    """A member's contact card: a call button and an email with the campaign's
-    letter addressed to them."""
-    subject = campaign.localized("letter_subject", language)
-    letter = selectors.personalize(
-        campaign.localized("letter_template", language),
-        member_name=_member_display_name(member),
-        supporter_name=supporter_name,
-    )
-    return {
-        "member": member,
-        "display_name": _member_display_name(member),
-        "mailto": _mailto(member.email, subject, letter) if member.email else "",
-        "tel": "tel:" + "".join(c for c in member.phone if c.isdigit() or c == "+"),
-    }
-
-
-def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, language: str):
+def _campaign_block(
+    request, token: str, link: ActionLink, campaign: Campaign, language: str, done_id=None
+):
     supporter = link.supporter
     members, reach = selectors.members_for_supporter(supporter=supporter, campaign=campaign)
-    supporter_name = supporter.full_name
-    generic_member = _("Commissioner")
-    member_name = (
-        _member_display_name(members[0])
-        if reach == "district" and len(members) == 1
-        else generic_member
-    )
-    subject = campaign.localized("letter_subject", language)
-    letter_template = campaign.localized("letter_template", language)
-    cards = [
-        _member_card(member, campaign, language, supporter_name=supporter_name)
-        for member in members
-    ]
     actions = selectors.supporter_campaign_actions(supporter=supporter, campaign=campaign)
     if link.pledge_ids is not None:
         actions = [action for action in actions if action.pk in link.pledge_ids]
@@ -472,11 +437,31 @@ def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, l
         and not action.hearing.is_cancelled
         and action.hearing.starts_at > now
     }
+    upcoming = None if own else selectors.campaign_upcoming_hearings(campaign=campaign)
     hearings = (
         sorted(own.values(), key=lambda hearing: (hearing.starts_at, hearing.pk))
         if own
-        else selectors.campaign_upcoming_hearings(campaign=campaign)
+        else upcoming
     )
+    cards = member_asks(
+        campaign=campaign,
+        members=members,
+        reach=reach,
+        language=language,
+        supporter_name=supporter.full_name,
+        has_hearing=bool(hearings),
+    )
+    done = next(
+        (a for a in actions if a.pk == done_id and a.status == ActionStatus.COMPLETED), None
+    )
+    steps = []
+    if done is not None:
+        if upcoming is None:
+            upcoming = selectors.campaign_upcoming_hearings(campaign=campaign)
+        steps = next_steps(
+            campaign=campaign, done=done, actions=actions, asks=cards, hearings=upcoming
+        )
+        steps = _next_step_cards(steps, token, language)
     return {
         "campaign": campaign,
         "name": campaign.localized("name", language),
@@ -484,15 +469,11 @@ def _campaign_block(request, token: str, link: ActionLink, campaign: Campaign, l
         "ask": campaign.localized("ask", language),
         "reach": reach,
         "cards": cards,
-        "call_script": selectors.personalize(
-            campaign.localized("call_script", language),
-            member_name=member_name,
-            supporter_name=supporter_name,
-        ),
-        "letter_subject": subject,
-        "letter": selectors.personalize(
-            letter_template, member_name=member_name, supporter_name=supporter_name
-        ),
+        "done": done,
+        "next_steps": steps,
+        # A link from the sign-up form shows only what was pledged there, so
+        # it records nothing new either.
+        "can_add": link.pledge_ids is None,
         "testimony_guidance": campaign.localized("testimony_guidance", language),
         "own_hearings": bool(own),
         "hearings": _hearing_cards(
@@ -522,11 +503,15 @@ def action_page(request, token):
     campaigns = selectors.supporter_action_campaigns(
         supporter=supporter, campaign_id=link.campaign_id
     )
+    # ?done=<id>: the action just marked done, whose block shows what is next.
+    done = request.GET.get("done", "")
+    done_id = int(done) if done.isdigit() else None
     context = {
         "supporter": supporter,
         "token": token,
         "blocks": [
-            _campaign_block(request, token, link, campaign, language) for campaign in campaigns
+            _campaign_block(request, token, link, campaign, language, done_id)
+            for campaign in campaigns
         ],
         "done_form": ActionDoneForm(),
         "unsubscribe_path": reverse("public:unsubscribe", args=[unsubscribe_token(supporter)]),
@@ -555,9 +540,85 @@ def action_done(request, token, action_id):
         action_complete(action=action, note=note)
     except ValidationError:
         messages.error(request, _("This pledge was cancelled, so it cannot be marked done."))
-    else:
+        return redirect(reverse("public:action_page", args=[token]) + "#pledges")
+    messages.success(request, _("Thank you! We marked it as done."))
+    return redirect(_done_url(token, action.pk))
+
+
+def _done_url(token: str, action_id: int) -> str:
+    return f"{reverse('public:action_page', args=[token])}?done={action_id}#next-steps"
+
+
+@never_cache
+@require_POST
+@ratelimit(group="public-post", key="ip", rate=_public_post_rate, method="POST")
+def action_add(request, token, campaign_id):
+    """A next step taken from the page: "I called", "I sent my letter" record
+    a completed contact; "I will attend", "I'll help phone-bank" a pledge
+    (asks.self_report_status). Through the intake core, like every action."""
+    link = _action_link(token)
+    supporter = link.supporter
+    _use_supporter_language(request, supporter)
+    if link.pledge_ids is not None:
+        raise Http404
+    campaign = next(
+        (
+            c
+            for c in selectors.supporter_action_campaigns(
+                supporter=supporter, campaign_id=link.campaign_id
+            )
+            if c.pk == campaign_id
+        ),
+        None,
+    )
+    kind = request.POST.get("kind", "")
+    if campaign is None or kind not in SELF_REPORT_KINDS:
+        raise Http404
+    hearing = None
+    if kind in HEARING_KINDS:
+        hearing_id = request.POST.get("hearing", "")
+        hearing = (
+            Hearing.objects.upcoming().filter(pk=hearing_id, campaign=campaign).first()
+            if hearing_id.isdigit()
+            else None
+        )
+        if hearing is None:
+            raise Http404
+    status = self_report_status(kind)
+    try:
+        action, _created = action_record(
+            supporter=supporter,
+            campaign=campaign,
+            kind=kind,
+            status=status,
+            source=ActionSource.SELF_REPORT
+            if status == ActionStatus.COMPLETED
+            else ActionSource.PUBLIC_FORM,
+            hearing=hearing,
+        )
+    except ValidationError:
+        messages.error(request, _("This could not be recorded. Please try again later."))
+        return redirect(reverse("public:action_page", args=[token]) + "#pledges")
+    if action.status == ActionStatus.COMPLETED:
         messages.success(request, _("Thank you! We marked it as done."))
+        return redirect(_done_url(token, action.pk))
+    messages.success(request, _("Thank you! It is on your list below."))
     return redirect(reverse("public:action_page", args=[token]) + "#pledges")
+
+
+def _next_step_cards(steps, token: str, language: str) -> list[dict]:
+    return [
+        {
+            "step": step,
+            "hearing_title": step.hearing.localized_title(language) if step.hearing else "",
+            "ics_url": (
+                reverse("public:action_hearing_ics", args=[token, step.hearing.pk])
+                if step.hearing
+                else ""
+            ),
+        }
+        for step in steps
+    ]
 
 
 @never_cache

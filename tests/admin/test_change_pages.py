@@ -49,7 +49,7 @@ def test_a_campaign_page_shows_its_hearings_and_votes(admin_client_, pine_county
     assert response.status_code == 200
     assert "Board hearing on parks" in response.content.decode()
     formsets = {formset.formset.prefix for formset in response.context["inline_admin_formsets"]}
-    assert formsets == {"hearings", "member_votes"}
+    assert formsets == {"hearings", "ask_scripts", "member_votes"}
 
 
 def test_names_with_html_are_escaped_on_the_supporter_changelist(coordinator_client, db):

@@ -48,7 +48,8 @@ def test_it_shows_the_supporters_commissioner_with_call_and_email_links(
     assert "Commissioner Member 3" in body
     assert "District 3" in body
     assert 'href="tel:+13205550133"' in body
-    letter = "Dear Commissioner Member 3, ... Sincerely, Ana Gómez"
+    # The campaign's own letter ({member_name} is the name alone; services.asks).
+    letter = "Dear Member 3, ... Sincerely, Ana Gómez"
     mailto = (
         "mailto:member3@county.example.gov?subject="
         + quote("Please support alcohol-free parks")
@@ -62,15 +63,17 @@ def test_it_shows_the_supporters_commissioner_with_call_and_email_links(
 
 def test_it_personalises_the_call_script_and_letter(client, pledge, page_url):
     body = client.get(page_url).content.decode()
-    assert "Hello Commissioner Member 3, my name is Ana Gómez." in body
-    assert "Dear Commissioner Member 3, ... Sincerely, Ana Gómez" in body
+    assert "Hello Member 3, my name is Ana Gómez." in body
+    assert "Dear Member 3, ... Sincerely, Ana Gómez" in body
 
 
 def test_placeholders_cannot_reach_python_attributes(client, campaign, pledge, page_url):
     campaign.call_script = "Hi {member_name} {supporter_name.__class__} {0}"
     campaign.save()
     body = client.get(page_url).content.decode()
-    assert "Hi Commissioner Member 3 {supporter_name.__class__} {0}" in body
+    # Unknown placeholders are dropped: no raw brace reaches the page.
+    assert "Hi Member 3  </p>" in body
+    assert "{supporter_name.__class__}" not in body and "{0}" not in body
 
 
 def test_a_name_with_script_is_escaped_in_the_page_and_the_mailto(
@@ -93,7 +96,8 @@ def test_an_ambiguous_zip_shows_the_members_of_every_district_covering_it(
     assert "more than one district" in body
     assert "Commissioner Member 1" in body and "Commissioner Member 2" in body
     assert "Commissioner Member 3" not in body
-    assert "Hello Commissioner, my name is Ana Gómez." in body
+    # Not their own member for sure: the text for a resident (services.asks).
+    assert "Hello, my name is Ana Gómez and I live in Pine County." in body
 
 
 def test_a_non_constituent_sees_the_whole_body(client, campaign, supporter, pledge, page_url):
@@ -137,7 +141,7 @@ def test_i_did_it_marks_the_pledge_completed_with_the_note(client, pledge, page_
     url = reverse("public:action_done", args=[token, pledge.pk])
     response = client.post(url, {"note": "Left a voicemail"})
     assert response.status_code == 302
-    assert response["Location"] == page_url + "#pledges"
+    assert response["Location"] == f"{page_url}?done={pledge.pk}#next-steps"
     pledge.refresh_from_db()
     assert (pledge.status, pledge.source, pledge.outcome_note) == (
         ActionStatus.COMPLETED,
@@ -221,9 +225,10 @@ def test_the_page_follows_the_supporters_language(client, supporter, campaign, p
     assert '<html lang="es">' in body
     assert "Parques del condado sin alcohol" in body
     assert "Llamar" in body
-    assert "Comisionado Member 3" in body
+    # No Spanish title written for the member: the neutral one.
+    assert "Comisionado/a Member 3" in body
     # No Spanish call script was written, so the English one is shown.
-    assert "Hello Comisionado Member 3, my name is Ana Gómez." in body
+    assert "Hello Member 3, my name is Ana Gómez." in body
 
 
 def test_the_language_picker_beats_the_supporters_language(client, supporter, pledge, page_url):

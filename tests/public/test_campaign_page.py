@@ -293,7 +293,7 @@ def test_the_thanks_page_shows_the_member_for_the_zip_and_a_script_to_fill_in(
     assert body.count('class="card mb-3 commissioner-card"') == 1
     assert "Commissioner Member 3" in body
     # The page knows nobody: the name is left for the caller to say.
-    assert "Hello Commissioner Member 3, my name is [your name]." in body
+    assert "Hello Member 3, my name is [your name]." in body
     assert "Sincerely%2C%20%5Byour%20name%5D" in body  # the letter in the mailto
     # Only asks the campaign offers are echoed back.
     assert "Call my commissioner" in body and "Meet with my commissioner" not in body

@@ -35,7 +35,7 @@ def test_the_campaign_page_takes_six_queries(
 
 
 @pytest.mark.parametrize("pledges", [1, 6])
-def test_the_action_page_takes_eight_queries(
+def test_the_action_page_takes_ten_queries(
     client, campaign, hearing, pine_county, pledges, django_assert_num_queries
 ):
     supporter = factories.SupporterFactory(zip_code="55072", district=pine_county["districts"][2])
@@ -47,13 +47,14 @@ def test_the_action_page_takes_eight_queries(
     # the link with its supporter, campaigns, members, the ZIP's districts,
     # the seats' holders, actions (with their hearings), the upcoming
     # hearings (no pledge names one), and the INSERT of the page's own
-    # unsubscribe link (links are rows now; a signed one cost no query)
-    with django_assert_num_queries(8):
+    # unsubscribe link (links are rows now; a signed one cost no query);
+    # the members' stances and the campaign's own ask texts (services.asks)
+    with django_assert_num_queries(10):
         assert client.get(path).status_code == 200
 
 
 @pytest.mark.parametrize("supporters", [1, 25])
-def test_the_action_page_of_a_hearing_pledge_takes_seven_queries(
+def test_the_action_page_of_a_hearing_pledge_takes_nine_queries(
     client, campaign, hearing, pine_county, supporters, django_assert_num_queries
 ):
     _activity(campaign, pine_county, supporters)
@@ -63,19 +64,20 @@ def test_the_action_page_of_a_hearing_pledge_takes_seven_queries(
     )
     path = action_page_path(supporter, campaign)
     # As above, less the upcoming hearings: the pledge's own came with it.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         assert client.get(path).status_code == 200
 
 
 @pytest.mark.parametrize("supporters", [1, 25])
-def test_the_thanks_page_takes_five_queries(
+def test_the_thanks_page_takes_seven_queries(
     client, campaign, hearing, pine_county, supporters, django_assert_num_queries
 ):
     _activity(campaign, pine_county, supporters)
     url = reverse("public:signup_thanks", args=[campaign.slug])
     # campaign, the body's active members, the ZIP's districts, the seats'
-    # holders, the chosen hearing
-    with django_assert_num_queries(5):
+    # holders, the chosen hearing, the members' stances and the campaign's
+    # own ask texts (services.asks)
+    with django_assert_num_queries(7):
         response = client.get(url, {"zip": "55072", "ask": "testify", "hearing": hearing.pk})
     assert response.status_code == 200
 

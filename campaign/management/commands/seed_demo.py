@@ -25,6 +25,7 @@ from campaign.models import (
     ActionSource,
     ActionStatus,
     Approach,
+    AskScript,
     Campaign,
     CampaignStatus,
     Channel,
@@ -36,11 +37,14 @@ from campaign.models import (
     Language,
     Membership,
     Position,
+    Relation,
     Sector,
     Stance,
+    StanceGroup,
     Strategy,
     Supporter,
 )
+from campaign.services.asks import ask_script_save
 from campaign.services.hearings import hearing_save
 from campaign.services.intake import (
     OWN_MEMBER,
@@ -67,14 +71,47 @@ DISTRICT_ZIPS = {
     7: ["55067", "55749"],
 }
 COMMISSIONERS = [
-    # (district, name, stance, note)
-    (1, "Maria Delgado", Position.YES, "Co-sponsored the draft ordinance."),
-    (2, "Tom Lindqvist", Position.UNDECIDED, "Wants to hear from park neighbours."),
-    (3, "Angela Brooks", Position.YES, "Spoke for it at the parks committee."),
-    (4, "Dale Kowalski", Position.NO, "Worried about enforcement costs."),
-    (5, "Grace Yang", Position.UNDECIDED, ""),
-    (6, "Robert Fairbanks", Position.UNDECIDED, "Asked for data on park incidents."),
-    (7, "Luis Ortega", Position.UNDECIDED, ""),
+    # (district, name, Spanish title, stance, note)
+    (1, "Maria Delgado", "Comisionada", Position.YES, "Co-sponsored the draft ordinance."),
+    (2, "Tom Lindqvist", "Comisionado", Position.UNDECIDED, "Wants to hear from park neighbours."),
+    (3, "Angela Brooks", "Comisionada", Position.YES, "Spoke for it at the parks committee."),
+    (4, "Dale Kowalski", "Comisionado", Position.NO, "Worried about enforcement costs."),
+    (5, "Grace Yang", "Comisionada", Position.UNDECIDED, ""),
+    (6, "Robert Fairbanks", "Comisionado", Position.UNDECIDED, "Asked for data on park incidents."),
+    (7, "Luis Ortega", "Comisionado", Position.UNDECIDED, ""),
+]
+# The campaign's own texts for two of the twelve asks (services.asks): the
+# rest of the demo shows the built-in ones, and the campaign's older single
+# call script and letter for constituents of undecided members.
+ASK_SCRIPTS = [
+    {
+        "kind": AskScript.Kind.CALL,
+        "stance_group": StanceGroup.THANK,
+        "relation": Relation.CONSTITUENT,
+        "text": "Hi, this is {supporter_name}, one of {member_title} {member_name}'s "
+        "constituents. Thank you for backing alcohol-free parks: my kids play in our county "
+        "parks every weekend. We'll be at the hearing to stand with you.",
+        "text_es": "Hola, soy {supporter_name} y vivo en el distrito de {member_name}. Gracias "
+        "por apoyar los parques libres de alcohol: mis hijos juegan en los parques del "
+        "condado cada fin de semana. Estaremos en la audiencia para apoyarle.",
+    },
+    {
+        "kind": AskScript.Kind.LETTER,
+        "stance_group": StanceGroup.MEET,
+        "relation": Relation.CONSTITUENT,
+        "subject": "Can we meet about enforcement costs in alcohol-free parks?",
+        "subject_es": "¿Podemos reunirnos sobre el costo de los parques libres de alcohol?",
+        "text": "Dear {member_title} {member_name},\n\nI live in your district and I know you "
+        "worry about what enforcing an alcohol ban in our parks would cost. Other Minnesota "
+        "counties enforce theirs with signs and the deputies already on patrol. I would like "
+        "twenty minutes of your time to share what they found.\n\nSincerely,\n"
+        "{supporter_name}",
+        "text_es": "Honorable {member_title} {member_name}:\n\nVivo en su distrito y sé que le "
+        "preocupa el costo de hacer cumplir la prohibición del alcohol en los parques. Otros "
+        "condados de Minnesota lo logran con letreros y con los agentes que ya patrullan. Me "
+        "gustaría reunirme con usted veinte minutos para compartir lo que encontraron.\n\n"
+        "Atentamente,\n{supporter_name}",
+    },
 ]
 FIRST_NAMES_EN = [
     "Emma",
@@ -152,6 +189,7 @@ class Command(BaseCommand):
         body, districts = self._body()
         members = self._members(body, districts)
         campaign = self._campaign(body, now)
+        self._ask_scripts(campaign)
         self._stances(campaign, members, users["coordinator"], now)
         session, hearing = self._hearings(campaign, now)
         supporters = self._supporters(campaign, now)
@@ -220,7 +258,7 @@ class Command(BaseCommand):
 
     def _members(self, body, districts):
         members = {}
-        for number, name, _position, _note in COMMISSIONERS:
+        for number, name, title_es, _position, _note in COMMISSIONERS:
             slug = name.lower().replace(" ", ".")
             member, _ = CouncilMember.objects.get_or_create(
                 body=body,
@@ -228,6 +266,7 @@ class Command(BaseCommand):
                 defaults={
                     "district": districts[number],
                     "title": "Commissioner",
+                    "title_es": title_es,
                     "email": f"{slug}@co.pine.mn.us.example.org",
                     "phone": f"+1320555{100 + number:04d}",
                     "office_address": "635 Northridge Dr NW, Pine City, MN 55063",
@@ -235,6 +274,10 @@ class Command(BaseCommand):
                     "term_end": dt.date(2029, 1, 1),
                 },
             )
+            if not member.title_es:
+                # A demo seeded before members had a Spanish title.
+                member.title_es = title_es
+                member.save(update_fields=["title_es", "updated_at"])
             members[number] = member
         return members
 
@@ -287,8 +330,14 @@ class Command(BaseCommand):
         )
         return campaign
 
+    def _ask_scripts(self, campaign):
+        for fields in ASK_SCRIPTS:
+            key = {name: fields[name] for name in ("kind", "stance_group", "relation")}
+            if not AskScript.objects.filter(campaign=campaign, **key).exists():
+                ask_script_save(script=AskScript(campaign=campaign, **fields))
+
     def _stances(self, campaign, members, coordinator, now):
-        for number, _name, position, note in COMMISSIONERS:
+        for number, _name, _title_es, position, note in COMMISSIONERS:
             member = members[number]
             if Stance.objects.filter(campaign=campaign, member=member).exists():
                 continue
