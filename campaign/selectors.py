@@ -28,10 +28,12 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -780,4 +782,132 @@ def call_list_candidates(campaign: Campaign) -> QuerySet:
                 )
             )
         )
+    )
+
+
+# ---------------------------------------------------------------------------
+# Organizing: recruiting and engagement depth
+# ---------------------------------------------------------------------------
+
+TOP_RECRUITERS_LIMIT = 5
+# "This week" on the dashboard and in the digest: the last seven days.
+RECENT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Organizing:
+    recruiters: int
+    recruited: int
+    recruited_actions: int
+    base: int
+    # Engagement depth: supporters of the base by their completed actions.
+    acted_none: int
+    acted_once: int
+    acted_twice: int
+    acted_three_plus: int
+    repeat_actors: int
+    recruiters_recent: int
+    new_recruiters_recent: int
+    # [(full name, people recruited)]: only when names were asked for.
+    top_recruiters: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _completed_per_supporter(campaign: Campaign, date_range: DateRange) -> Coalesce:
+    return _count_subquery(
+        Action.objects.filter(
+            Q(campaign=campaign, status=ActionStatus.COMPLETED, supporter=OuterRef("supporter_id"))
+            & date_range.q("completed_at")
+        ),
+        "supporter",
+    )
+
+
+def organizing(
+    campaign: Campaign,
+    date_range: DateRange = ALL_DATES,
+    *,
+    with_names: bool = False,
+    now: dt.datetime | None = None,
+) -> Organizing:
+    """Is the campaign organizing (people who come back and bring others) or
+    only mobilizing? Two queries, whatever the data size.
+
+    Definitions:
+    - Recruited: a membership of the base that a share link brought
+      (`Membership.recruited_by`, set once when the membership was created),
+      counted when it joined inside the range. A recruiter: a supporter with
+      at least one such recruit.
+    - Actions by recruited people: completed actions of this campaign,
+      completed inside the range, by supporters recruited into it.
+    - Engagement depth: every supporter of the base (whenever they joined)
+      by the number of their completed actions in this campaign completed
+      inside the range: 0, 1, 2, 3 or more. Each action counts once (a
+      pledge fulfilled by a logged call is one action; cancelled and still
+      pledged ones count nowhere). Repeat actors: 2 or more.
+    - Recently: in the RECENT_DAYS days before `now`, whatever the range.
+      Recruiters: recruited someone then; new recruiters: their first recruit
+      into this campaign joined then.
+    - `with_names` (coordinators only): the TOP_RECRUITERS_LIMIT recruiters
+      by people recruited inside the range, with their names. Without it no
+      name is read at all."""
+    now = now or timezone.now()
+    recent = now - dt.timedelta(days=RECENT_DAYS)
+    joined = date_range.q("joined_at")
+    recruited = Q(recruited_by__isnull=False)
+    figures = (
+        Membership.objects.filter(campaign=campaign)
+        .annotate(done=_completed_per_supporter(campaign, date_range))
+        .aggregate(
+            base=Count("*"),
+            depth_0=count_where(Q(done=0)),
+            depth_1=count_where(Q(done=1)),
+            depth_2=count_where(Q(done=2)),
+            depth_3=count_where(Q(done__gte=3)),
+            recruited=count_where(recruited & joined),
+            recruited_actions=Coalesce(Sum("done", filter=recruited), 0),
+        )
+    )
+    group = ["recruited_by_id"]
+    if with_names:
+        group += ["recruited_by__first_name", "recruited_by__last_name"]
+    rows = list(
+        Membership.objects.filter(campaign=campaign, recruited_by__isnull=False)
+        .values(*group)
+        .annotate(
+            n=count_where(joined) if date_range.is_set else Count("*"),
+            first=Min("joined_at"),
+            last=Max("joined_at"),
+        )
+        .order_by()
+    )
+    top = []
+    if with_names:
+        ranked = sorted(
+            (row for row in rows if row["n"]),
+            key=lambda row: (-row["n"], row["recruited_by__last_name"], row["recruited_by_id"]),
+        )
+        top = [
+            (
+                " ".join(
+                    part
+                    for part in (row["recruited_by__first_name"], row["recruited_by__last_name"])
+                    if part
+                ),
+                row["n"],
+            )
+            for row in ranked[:TOP_RECRUITERS_LIMIT]
+        ]
+    return Organizing(
+        recruiters=sum(1 for row in rows if row["n"]),
+        recruited=figures["recruited"],
+        recruited_actions=figures["recruited_actions"],
+        base=figures["base"],
+        acted_none=figures["depth_0"],
+        acted_once=figures["depth_1"],
+        acted_twice=figures["depth_2"],
+        acted_three_plus=figures["depth_3"],
+        repeat_actors=figures["depth_2"] + figures["depth_3"],
+        recruiters_recent=sum(1 for row in rows if row["last"] >= recent),
+        new_recruiters_recent=sum(1 for row in rows if row["first"] >= recent),
+        top_recruiters=top,
     )

@@ -1,5 +1,5 @@
-"""Personal links for supporters: the action page (/a/) and unsubscribe (/u/).
-No login: the link is the credential.
+"""Personal links for supporters: the action page (/a/), unsubscribe (/u/)
+and the share link (/c/<slug>/?r=). No login: the link is the credential.
 
 A token is 32 random bytes (`secrets.token_urlsafe`, 43 URL-safe characters)
 and says nothing: no id, no campaign, no date. Minting a link inserts a
@@ -21,12 +21,18 @@ unsubscribe link lets a stranger unsubscribe them, which stops messages, the
 safe direction. Unsubscribe links end only by age (and with the supporter's
 row).
 
+A share link differs: it is meant to be passed around, opens no personal
+data, and only credits its owner with the people who sign up through it
+(`Membership.recruited_by`); one live link per supporter and campaign is
+reused, its token derived rather than drawn (`share_token`).
+
 Links signed by the previous scheme (`django.core.signing`, carrying the
 supporter id) no longer open action pages. Their unsubscribe links keep
 working until they reach PUBLIC_TOKEN_MAX_AGE_DAYS, for the same reason; that
 fallback (`_legacy_unsubscribe_read`) can go once the last of them expired.
 """
 
+import base64
 import datetime as dt
 import re
 import secrets
@@ -40,6 +46,7 @@ from django.core import signing
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from campaign.models import Campaign, Supporter, SupporterLink, token_digest
 
@@ -114,6 +121,86 @@ def action_token(
 
 def unsubscribe_token(supporter: Supporter) -> str:
     return _mint(supporter, Purpose.UNSUBSCRIBE)
+
+
+def _share_candidate(supporter: Supporter, campaign: Campaign, generation: int) -> str:
+    # A share link is shown on every visit to the action page and in emails,
+    # but only its digest is stored: so its token is derived (HMAC with
+    # SECRET_KEY: unguessable, says nothing) from the supporter, campaign and
+    # a generation, and the page recomputes it instead of minting a new row
+    # per view. A share link opens nothing about its owner (it only credits
+    # them with whoever signs up through it), which makes the key-derived
+    # token an acceptable trade for this purpose only.
+    digest = salted_hmac(
+        "groundswell.share", f"{supporter.pk}:{campaign.pk}:{generation}", algorithm="sha256"
+    ).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def share_token(supporter: Supporter, campaign: Campaign) -> str:
+    """The supporter's one live share link for the campaign, reused: one
+    SELECT when it exists. A revoked or expired link (or a rotated
+    SECRET_KEY) moves to the next generation, so a new token. Two requests
+    minting at once derive the same token; the unique digest keeps one row.
+    Side effects: at most one INSERT."""
+    rows = list(
+        SupporterLink.objects.filter(
+            supporter=supporter, campaign=campaign, purpose=Purpose.SHARE
+        ).values_list("token_hash", "revoked_at", "created_at")
+    )
+    live_since = _cutoff()
+    live = {
+        digest
+        for digest, revoked_at, created_at in rows
+        if revoked_at is None and created_at > live_since
+    }
+    for generation in range(len(rows)):
+        token = _share_candidate(supporter, campaign, generation)
+        if token_digest(token) in live:
+            return token
+    token = _share_candidate(supporter, campaign, len(rows))
+    # A conflict is the same token, minted by a request running alongside.
+    SupporterLink.objects.bulk_create(
+        [
+            SupporterLink(
+                supporter=supporter,
+                campaign=campaign,
+                purpose=Purpose.SHARE,
+                token_hash=token_digest(token),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return token
+
+
+class ShareLink(NamedTuple):
+    supporter: Supporter
+    campaign_id: int
+
+
+def share_link_read(token: str) -> ShareLink | None:
+    """Who shared a live share link and for which campaign, else None."""
+    link = _link_read(token, Purpose.SHARE)
+    if link is None or link.campaign_id is None:
+        return None
+    return ShareLink(link.supporter, link.campaign_id)
+
+
+def share_path(supporter: Supporter, campaign: Campaign) -> str:
+    """The campaign page, crediting `supporter` with whoever signs up there."""
+    path = reverse("public:campaign", args=[campaign.slug])
+    return f"{path}?r={share_token(supporter, campaign)}"
+
+
+def share_url(supporter: Supporter, campaign: Campaign) -> str:
+    """Absolute share link (for emails)."""
+    return settings.SITE_URL + share_path(supporter, campaign)
+
+
+def token_shaped(token) -> bool:
+    """Whether `token` could be one of ours (no query)."""
+    return isinstance(token, str) and _TOKEN.fullmatch(token) is not None
 
 
 def _link_read(token: str, purpose: str) -> SupporterLink | None:

@@ -22,6 +22,8 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.models.supporters import zip_validator
+from campaign.services.hearing_night import speaker_slots
+from campaign.tokens import token_shaped
 
 # What each ask says on the public form ("I will…").
 ASK_LABELS = {
@@ -95,6 +97,8 @@ class SignupForm(forms.Form):
     )
     email_updates = forms.BooleanField(label=EMAIL_CONSENT_LABEL, required=False)
     sms_reminders = forms.BooleanField(label=SMS_CONSENT_LABEL, required=False, initial=False)
+    # The share link the page was opened through (?r=), carried along.
+    ref = forms.CharField(required=False, widget=forms.HiddenInput)
     # Honeypot: hidden from people (and from screen readers), filled by bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -127,6 +131,12 @@ class SignupForm(forms.Form):
             ]
             if len(hearings) == 1:
                 hearing_field.initial = str(hearings[0].pk)
+            if ActionKind.TESTIMONY_IN_PERSON in asks:
+                # The page's hearing cards are these objects: _hearing.html
+                # shows the speaking slots left.
+                places = speaker_slots(hearings=hearings)
+                for hearing in hearings:
+                    hearing.speaker_places = places.get(hearing.pk)
         else:
             del self.fields["hearing"]
 
@@ -159,6 +169,12 @@ class SignupForm(forms.Form):
 
     def clean_email(self):
         return normalize_email(self.cleaned_data["email"])
+
+    def clean_ref(self) -> str:
+        # A hidden field nobody can correct: anything but a token is dropped,
+        # never an error.
+        ref = self.cleaned_data["ref"]
+        return ref if token_shaped(ref) else ""
 
     def clean_phone(self):
         try:

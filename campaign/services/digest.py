@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from campaign import selectors
 from campaign.models import (
     Action,
     ActionStatus,
@@ -33,6 +34,7 @@ def digest_figures(*, now: dt.datetime | None = None) -> dict:
     campaigns = []
     for campaign in Campaign.objects.filter(status=CampaignStatus.ACTIVE).order_by("name"):
         actions = Action.objects.filter(campaign=campaign)
+        organizing = selectors.organizing(campaign, now=now)
         stances = (
             Stance.objects.filter(campaign=campaign, recorded_at__gte=since)
             .select_related("member")
@@ -47,6 +49,12 @@ def digest_figures(*, now: dt.datetime | None = None) -> dict:
                     campaign=campaign, joined_at__gte=since
                 ).count(),
                 "completed_actions": actions.filter(completed_at__gte=since).count(),
+                # The dashboard's organizing figures (selectors.organizing).
+                "new_recruits": Membership.objects.filter(
+                    campaign=campaign, recruited_by__isnull=False, joined_at__gte=since
+                ).count(),
+                "recruiters_this_week": organizing.recruiters_recent,
+                "repeat_actors": organizing.repeat_actors,
                 "overdue_pledges": actions.filter(status=ActionStatus.PLEDGED)
                 .filter(
                     Q(due_date__lt=today) | Q(due_date__isnull=True, created_at__lt=overdue_cutoff)

@@ -30,6 +30,10 @@ import or the admin's tick only queue a "reply YES" text
 Rules
 - Identity: a person is their email (case-insensitive), else their E.164
   phone (`identity_pick`).
+- Erased addresses (services.privacy's suppression list): a STAFF path never
+  adds one to anyone (refused with ERASED_REFUSAL; the bulk paths skip the
+  line or row); a PUBLIC or OWNER intake naming one lifts it: the person
+  signs up anew themselves.
 - Place: the districts of the campaign's body covering the ZIP decide the
   district: exactly one -> it; several -> a known district among them stays
   (a coordinator may have set it from the street address), else unknown;
@@ -46,7 +50,9 @@ Rules
   a completed in-person one a hearing that has started); a new pledge gets its
   follow-up or hearing reminders in the same transaction (`action_record`); a
   completed action fulfils the supporter's open pledge of its kind (and
-  hearing) instead of standing beside it (`pledge_fulfil`).
+  hearing) instead of standing beside it (`pledge_fulfil`); in-person
+  testimony takes the next place in its hearing's queue of speakers
+  (`services.hearing_night.speaking_orders_assign`).
 """
 
 import datetime as dt
@@ -80,6 +86,8 @@ from campaign.models import (
     normalize_phone,
     normalize_zip,
 )
+from campaign.services.hearing_night import speaking_orders_assign
+from campaign.services.privacy import ERASED_REFUSAL, suppressed_among, suppressions_lift
 from campaign.services.scheduling import (
     messages_suppress_pending,
     reminders_on_action_closed,
@@ -423,12 +431,14 @@ def supporter_intake(
     campaign: Campaign | None = None,
     source: str = "",
     supporter: Supporter | None = None,
+    recruited_by: Supporter | None = None,
 ) -> IntakeResult:
     """Find or create the supporter for `person` and apply what `trust` allows.
 
     `supporter`: the person is already known (an admin edit, a confirmed
     sign-up): no matching. With a campaign: the district is placed within its
-    body, the non-constituent tag follows, and the supporter joins the base.
+    body, the non-constituent tag follows, and the supporter joins the base
+    (crediting `recruited_by` only if they join it now: `memberships_record`).
 
     Side effects: locks the matched row, INSERT/UPDATE of the supporter, tag
     changes, a Membership row. PUBLIC input for a known email changes nothing
@@ -443,6 +453,18 @@ def supporter_intake(
             supporter = supporter_match(email=person.email, phone=person.phone, lock=True)
         if supporter is not None and trust == Trust.PUBLIC:
             return IntakeResult(supporter, created=False, held=True)
+    held = (supporter.email, supporter.phone) if supporter is not None else ()
+    given = [value for value in (person.email, person.phone) if value and value not in held]
+    if given and trust == Trust.STAFF:
+        # An erased person's address comes back only by their own sign-up.
+        refused = suppressed_among(emails=[person.email], phones=[person.phone])
+        if refused:
+            raise ValidationError(
+                {"email" if person.email in refused else "phone": ERASED_REFUSAL}
+            )
+    elif given:
+        # PUBLIC (a new supporter) or OWNER: the person signs up anew themselves.
+        suppressions_lift(email=person.email, phone=person.phone)
     taken = identities_load(
         emails=[person.email] if person.email else [], phones=[person.phone] if person.phone else []
     )
@@ -476,7 +498,12 @@ def supporter_intake(
         # A supporter created just now has no tag to drop.
         if covered is False or (covered and not created):
             supporter_tag_non_constituent(supporter=supporter, covered=covered)
-        membership_record(supporter=supporter, campaign=campaign, source=source or str(trust))
+        membership_record(
+            supporter=supporter,
+            campaign=campaign,
+            source=source or str(trust),
+            recruited_by=recruited_by,
+        )
     return IntakeResult(supporter, created=created, places=places)
 
 
@@ -673,13 +700,26 @@ def consent_withdraw(*, supporter: Supporter, channel: str, source: str) -> Cons
 
 
 def memberships_record(
-    *, pairs: Iterable[tuple[int, int]], source: str, at: dt.datetime | None = None
+    *,
+    pairs: Iterable[tuple[int, int]],
+    source: str,
+    at: dt.datetime | None = None,
+    recruited_by_id: int | None = None,
 ) -> None:
     """(campaign id, supporter id) pairs join those bases; a supporter already
-    in a base keeps their first joining. Side effects: INSERTs (conflicts skipped)."""
+    in a base keeps their first joining. `recruited_by_id`: whose share link
+    brought them; it is written only on a membership created here (the
+    skipped conflict leaves an existing one as it was), never on the
+    recruiter's own. Side effects: INSERTs (conflicts skipped)."""
     at = at or timezone.now()
     rows = [
-        Membership(campaign_id=campaign_id, supporter_id=supporter_id, source=source, joined_at=at)
+        Membership(
+            campaign_id=campaign_id,
+            supporter_id=supporter_id,
+            source=source,
+            joined_at=at,
+            recruited_by_id=recruited_by_id if recruited_by_id != supporter_id else None,
+        )
         for campaign_id, supporter_id in dict.fromkeys(pairs)
     ]
     if rows:
@@ -687,9 +727,19 @@ def memberships_record(
 
 
 def membership_record(
-    *, supporter: Supporter, campaign: Campaign, source: str, at: dt.datetime | None = None
+    *,
+    supporter: Supporter,
+    campaign: Campaign,
+    source: str,
+    at: dt.datetime | None = None,
+    recruited_by: Supporter | None = None,
 ) -> None:
-    memberships_record(pairs=[(campaign.pk, supporter.pk)], source=source, at=at)
+    memberships_record(
+        pairs=[(campaign.pk, supporter.pk)],
+        source=source,
+        at=at,
+        recruited_by_id=recruited_by.pk if recruited_by else None,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -852,6 +902,7 @@ def action_record(
         return pledge_fulfil(pledge=pledge, action=action), True
     try:
         with transaction.atomic():
+            speaking_orders_assign(actions=[action])
             action.save()
     except IntegrityError:
         # A twin submitted at the same moment won the unique index.
@@ -878,7 +929,11 @@ def actions_record_many(*, actions: list[Action], schedule: bool = True) -> list
     Side effects: INSERTs actions and memberships, outbox rows for pledges;
     UPDATEs of the pledges fulfilled, their pending follow-ups cancelled."""
     fulfilled, actions = _fulfil_open_pledges(actions)
-    saved = Action.objects.bulk_create(actions, batch_size=CHUNK)
+    # No savepoint (no query) of its own: the hearings a speaking order
+    # locks stay locked until the INSERT is committed.
+    with transaction.atomic(savepoint=False):
+        speaking_orders_assign(actions=actions)
+        saved = Action.objects.bulk_create(actions, batch_size=CHUNK)
     by_source: dict[str, list[tuple[int, int]]] = {}
     for action in saved:
         by_source.setdefault(action.source, []).append((action.campaign_id, action.supporter_id))

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from campaign.models import (
     HEARING_KINDS,
     Action,
+    ActionKind,
     ActionSource,
     ActionStatus,
     Campaign,
@@ -37,6 +38,7 @@ from campaign.models import (
     normalize_phone,
     token_digest,
 )
+from campaign.services.hearing_night import speaker_slots_check
 from campaign.services.intake import (
     PersonInput,
     Trust,
@@ -52,6 +54,7 @@ from campaign.services.scheduling import (
     reminders_signup_confirm_request,
     reminders_sms_consent_request,
 )
+from campaign.tokens import share_link_read
 
 # A brand-new supporter's own double click or reload within this window is
 # not a "known email": nothing is held and no confirmation is asked for.
@@ -76,6 +79,9 @@ class SignupRequest:
     sms_reminders: bool = False
     email_wording: str = ""
     sms_wording: str = ""
+    # The share link's token the form came through (?r=), as typed: read when
+    # the sign-up is applied, so the answer is the same whatever it is.
+    ref: str = ""
 
     def payload(self) -> dict:
         """JSON for a held sign-up: what was typed, nothing derived."""
@@ -94,6 +100,7 @@ class SignupRequest:
             "sms_reminders": self.sms_reminders,
             "email_wording": self.email_wording,
             "sms_wording": self.sms_wording,
+            "ref": self.ref,
         }
 
     @classmethod
@@ -120,7 +127,16 @@ class SignupRequest:
             sms_reminders=bool(payload.get("sms_reminders")),
             email_wording=payload.get("email_wording", ""),
             sms_wording=payload.get("sms_wording", ""),
+            ref=payload.get("ref") or "",
         )
+
+    def recruiter(self) -> Supporter | None:
+        """Whose share link for this campaign brought the form, if it is
+        live; anything else is ignored without a word."""
+        link = share_link_read(self.ref) if self.ref else None
+        if link is None or link.campaign_id != self.campaign.pk:
+            return None
+        return link.supporter
 
 
 @dataclass(frozen=True)
@@ -139,8 +155,9 @@ def signup_source(campaign: Campaign) -> str:
 
 
 def signup_check(*, campaign: Campaign, asks, hearing: Hearing | None) -> None:
-    """The asks must be offered by the campaign, and testimony or attendance
-    needs one of its upcoming hearings. Raises ValidationError by field."""
+    """The asks must be offered by the campaign, testimony or attendance
+    needs one of its upcoming hearings, and speaking in person a slot left
+    there. Raises ValidationError by field."""
     offered = set(campaign.asks or [])
     refused = [kind for kind in asks if kind not in offered]
     if refused:
@@ -153,6 +170,8 @@ def signup_check(*, campaign: Campaign, asks, hearing: Hearing | None) -> None:
         )
         if not upcoming:
             raise ValidationError({"hearing": _("Choose the hearing you will come to.")})
+        if ActionKind.TESTIMONY_IN_PERSON in asks:
+            speaker_slots_check(hearing=hearing)
 
 
 def _pledge(*, supporter: Supporter, request: SignupRequest, seats, new: bool) -> list[Action]:
@@ -257,6 +276,8 @@ def _apply_public(request: SignupRequest) -> SignupResult:
     """The sign-up at PUBLIC trust, in one transaction: a new email creates,
     a known one is held (rules in the module docstring)."""
 
+    recruiter = request.recruiter()
+
     def attempt() -> SignupResult:
         with transaction.atomic():
             intake = supporter_intake(
@@ -264,6 +285,7 @@ def _apply_public(request: SignupRequest) -> SignupResult:
                 trust=Trust.PUBLIC,
                 campaign=request.campaign,
                 source=ActionSource.PUBLIC_FORM,
+                recruited_by=recruiter,
             )
             if intake.held:
                 _hold(supporter=intake.supporter, request=request)
@@ -433,6 +455,9 @@ def signup_confirm(*, campaign: Campaign, token: str) -> SignupResult | None:
             campaign=campaign,
             source=ActionSource.PUBLIC_FORM,
             supporter=Supporter.objects.select_for_update().get(pk=pending.supporter_id),
+            # Credited only if this confirmation is what brings them into the
+            # campaign's base (an existing membership keeps its own story).
+            recruited_by=request.recruiter(),
         )
         pledges = _apply(
             supporter=intake.supporter,

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaign import exports, selectors
+from campaign.audit import audit_read
 from campaign.forms.dashboard import (
     BulkLogForm,
     CallResultForm,
@@ -40,6 +41,7 @@ from campaign.models import (
     normalize_zip,
 )
 from campaign.roles import DASHBOARD_PERMISSION, PERSONAL_DATA_PERMISSION, can_see_personal_data
+from campaign.selectors_hearing_night import hearings_for_the_night
 from campaign.services.bulk_log import OUTCOME_LABELS, BulkLogConflict, bulk_log
 from campaign.services.call_list import (
     CallResult,
@@ -92,30 +94,89 @@ def _date_range(request):
 # Charts: server-rendered SVG, the same numbers as the table next to it
 # ---------------------------------------------------------------------------
 
-CHART_WIDTH = 640
-CHART_HEIGHT = 160
+# A narrow drawing (it scales to the width of the page): on a 375 px phone its
+# 11-unit labels stay about 10 px tall.
+CHART_WIDTH = 360
+CHART_HEIGHT = 220
+CHART_LEFT = 40  # room for the value ticks and the y-axis title
+CHART_BOTTOM = 46  # room for the date labels and the x-axis title
+CHART_TOP = 10
+CHART_RIGHT = 8
+CHART_DATE_LABELS = 4  # at most, so dates never overlap on a phone
 
 
-def bar_chart(series: list[dict]) -> dict:
-    """Bar geometry for a weekly series (at most a few hundred weeks)."""
+def _tick_step(top: int) -> int:
+    """1, 2 or 5 times a power of ten, giving at most five ticks above zero."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if top <= step * factor * 5:
+                return step * factor
+        step *= 10
+
+
+def bar_chart(series: list[dict], *, y_title: str = "") -> dict:
+    """Geometry of a weekly bar chart with labelled axes: value ticks on y,
+    week-start dates on x (the first week, the last and evenly between), and
+    the figures its text alternative reads out (first and last week, highest
+    week). At most a few hundred weeks."""
+    plot_width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    plot_height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
+    axis_y = CHART_TOP + plot_height
+    chart = {
+        "bars": [],
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "max": 0,
+        "left": CHART_LEFT,
+        "right": CHART_WIDTH - CHART_RIGHT,
+        "axis_y": axis_y,
+        "y_title": y_title,
+        "y_title_y": CHART_TOP + plot_height / 2,
+        "x_title_x": CHART_LEFT + plot_width / 2,
+        "x_title_y": CHART_HEIGHT - 4,
+        "date_label_y": axis_y + 16,
+        "ticks": [],
+        "dates": [],
+    }
     if not series:
-        return {"bars": [], "width": CHART_WIDTH, "height": CHART_HEIGHT, "max": 0}
-    top = max(row["n"] for row in series) or 1
-    slot = CHART_WIDTH / len(series)
-    bars = []
+        return chart
+    top = max(row["n"] for row in series)
+    step = _tick_step(max(top, 1))
+    scale_top = step * -(-max(top, 1) // step)
+    slot = plot_width / len(series)
     for index, row in enumerate(series):
-        height = round(row["n"] / top * (CHART_HEIGHT - 20), 1)
-        bars.append(
+        height = round(row["n"] / scale_top * plot_height, 1)
+        chart["bars"].append(
             {
-                "x": round(index * slot + slot * 0.1, 1),
-                "y": round(CHART_HEIGHT - height, 1),
+                "x": round(CHART_LEFT + index * slot + slot * 0.1, 1),
+                "y": round(axis_y - height, 1),
                 "width": round(max(slot * 0.8, 1), 1),
                 "height": height,
                 "week": row["week"],
                 "n": row["n"],
             }
         )
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "max": top}
+    chart["ticks"] = [
+        {"value": value, "y": round(axis_y - value / scale_top * plot_height, 1)}
+        for value in range(0, scale_top + 1, step)
+    ]
+    every = max(1, -(-(len(series) - 1) // (CHART_DATE_LABELS - 1))) if len(series) > 1 else 1
+    labelled = sorted({*range(0, len(series), every), len(series) - 1})
+    if len(labelled) > 1 and labelled[-1] - labelled[-2] < every:
+        # The last week always has its date; the one before it would collide.
+        labelled.pop(-2)
+    chart["dates"] = [
+        {"week": series[i]["week"], "x": round(CHART_LEFT + (i + 0.5) * slot, 1)} for i in labelled
+    ]
+    highest = max(series, key=lambda row: row["n"])
+    chart.update(
+        max=top,
+        first_week=series[0]["week"],
+        last_week=series[-1]["week"],
+        highest_week=highest["week"],
+    )
+    return chart
 
 
 # ---------------------------------------------------------------------------
@@ -148,12 +209,15 @@ def campaign_detail(request, slug):
         "can_record_stance": request.user.has_perm(STANCE_PERMISSION),
         "whip": whip,
         "pressure": pressure,
-        "pressure_chart": bar_chart(pressure["weekly"]),
+        "pressure_chart": bar_chart(pressure["weekly"], y_title=_("Actions")),
         "base": base,
-        "base_chart": bar_chart(base["weekly"]),
+        "base_chart": bar_chart(base["weekly"], y_title=_("People")),
         "roster_summary": selectors.roster_summary(campaign, date_range),
         "overdue": selectors.overdue_pledges(campaign, date_range) if personal else [],
+        "hearing_nights": list(hearings_for_the_night(campaign=campaign)) if personal else [],
         "outbox": selectors.outbox(campaign, date_range),
+        # Names of recruiters for coordinators only: a viewer's query reads none.
+        "organizing": selectors.organizing(campaign, date_range, with_names=personal),
         "stance_form": StanceForm(),
         "positions": StanceForm.base_fields["position"].choices,
     }
@@ -194,14 +258,20 @@ def report(request, slug):
     date_range, date_error = _date_range(request)
     districts = list(District.objects.filter(body_id=campaign.decision_body_id))
     pressure = selectors.pressure(campaign, date_range)
+    whip = selectors.whip_count(campaign, date_range)
+    base = selectors.base(campaign, districts, date_range)
     context = {
         "campaign": campaign,
         "date_range": date_range,
         "date_error": date_error,
         "filter_query": date_range.as_query_string(),
-        "whip": selectors.whip_count(campaign, date_range),
+        "whip": whip,
+        # Leaning-yes members beyond the secured votes, for "leaning yes: 1 more".
+        "leaning_more": whip.secured_with_leaning - whip.secured,
         "pressure": pressure,
-        "base": selectors.base(campaign, districts, date_range),
+        "pressure_chart": bar_chart(pressure["weekly"], y_title=_("Actions")),
+        "base": base,
+        "base_chart": bar_chart(base["weekly"], y_title=_("People")),
         "roster_summary": selectors.roster_summary(campaign, date_range),
         "hearings": list(campaign.hearings.all()),
         "member_votes": list(
@@ -358,7 +428,9 @@ def _duplicate_payload(supporter: Supporter, campaign: Campaign, keep: dict) -> 
 def search(request, slug):
     campaign = _campaign(slug)
     keep = _keep_params(request)
-    results = selectors.supporters_search(request.GET.get("q", ""))
+    query = request.GET.get("q", "")
+    audit_read(request, "search", about=campaign, length=len(query))
+    results = selectors.supporters_search(query)
     return JsonResponse({"results": [_search_payload(s, campaign, keep) for s in results]})
 
 
@@ -670,6 +742,7 @@ def _call_list_render(request, campaign: Campaign, form: CallResultForm | None =
 def export_supporters(request, slug):
     campaign = _campaign(slug)
     date_range, _error = _date_range(request)
+    audit_read(request, "export_supporters", about=campaign, range=date_range.as_query_string())
     return exports.supporters_csv_response(campaign, date_range)
 
 
@@ -678,6 +751,12 @@ def export_supporters(request, slug):
 def export_actions(request, slug):
     campaign = _campaign(slug)
     date_range, _error = _date_range(request)
-    return exports.actions_csv_response(
-        campaign, date_range, personal=can_see_personal_data(request.user)
+    personal = can_see_personal_data(request.user)
+    audit_read(
+        request,
+        "export_actions",
+        about=campaign,
+        range=date_range.as_query_string(),
+        personal=personal,
     )
+    return exports.actions_csv_response(campaign, date_range, personal=personal)

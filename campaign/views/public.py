@@ -4,7 +4,7 @@ opaque, revocable tokens (campaign.tokens)."""
 
 import datetime as dt
 import zoneinfo
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import icalendar
 from django.conf import settings
@@ -65,6 +65,8 @@ from campaign.tokens import (
     ActionLink,
     action_link_read,
     action_page_path,
+    share_path,
+    token_shaped,
     unsubscribe_token,
     unsubscribe_token_read,
 )
@@ -246,8 +248,13 @@ def campaign_page(request, slug):
     campaign = selectors.campaign_public_get(slug=slug, with_body=request.method != "POST")
     hearings = selectors.campaign_upcoming_hearings(campaign=campaign)
     if request.method != "POST":
+        ref = request.GET.get("r", "")
         form = SignupForm(
-            campaign=campaign, hearings=hearings, initial={"language": _current_language()}
+            campaign=campaign,
+            hearings=hearings,
+            # A share link's token rides in a hidden field, read only when
+            # the sign-up is applied (services.signup).
+            initial={"language": _current_language(), "ref": ref if token_shaped(ref) else ""},
         )
         return _campaign_page_response(request, campaign, hearings, form)
     form = SignupForm(request.POST, campaign=campaign, hearings=hearings)
@@ -286,6 +293,7 @@ def campaign_page(request, slug):
         sms_reminders=data["sms_reminders"],
         email_wording=str(EMAIL_CONSENT_LABEL),
         sms_wording=str(SMS_CONSENT_LABEL),
+        ref=data["ref"],
     )
     try:
         submission = signup_receive(request=signup)
@@ -489,7 +497,20 @@ def _campaign_block(
             }
             for action in actions
         ],
-        "share_url": request.build_absolute_uri(reverse("public:campaign", args=[campaign.slug])),
+        **_share(request, supporter, campaign, language),
+    }
+
+
+def _share(request, supporter: Supporter, campaign: Campaign, language: str) -> dict:
+    """The supporter's own share link (whoever signs up through it counts as
+    recruited by them) and a text and email ready to send it."""
+    url = request.build_absolute_uri(share_path(supporter, campaign))
+    name = campaign.localized("name", language)
+    text = _("I signed up for “%(name)s”. Will you join me? %(url)s") % {"name": name, "url": url}
+    return {
+        "share_url": url,
+        "share_sms": "sms:?&body=" + quote(text),
+        "share_mailto": f"mailto:?subject={quote(name)}&body={quote(text)}",
     }
 
 

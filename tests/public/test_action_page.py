@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import ActionKind, ActionSource, ActionStatus
-from campaign.tokens import action_page_path, action_token
+from campaign.tokens import action_page_path, action_token, share_token
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +249,8 @@ def test_a_link_without_a_campaign_shows_every_campaign_the_supporter_pledged_in
     assert "I did it" in body
 
 
-def test_it_has_a_share_link_to_the_campaign_page(client, pledge, page_url, campaign):
+def test_it_has_a_share_link_to_the_campaign_page(client, pledge, page_url, campaign, supporter):
     body = client.get(page_url).content.decode()
-    assert f'value="http://testserver/c/{campaign.slug}/"' in body
+    # The supporter's own share link (tests/ladder covers what it credits).
+    token = share_token(supporter, campaign)
+    assert f'value="http://testserver/c/{campaign.slug}/?r={token}"' in body

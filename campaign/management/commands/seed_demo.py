@@ -176,6 +176,19 @@ SUPPORTER_COUNT = 200
 ACTION_COUNT = 360
 # How seeded people and actions came in (Membership.source, consent source).
 SEED_SOURCE = "seed"
+# Supporters who signed up through another's share link: their number ->
+# (their recruiter's number, days ago), so the dashboard's Organizing section
+# and the digest show recruiters, recent ones and the recruits' actions.
+RECRUITED_BY = {
+    150: (3, 2),
+    151: (3, 9),
+    152: (3, 20),
+    160: (11, 4),
+    161: (11, 30),
+    170: (42, 1),
+    171: (7, 15),
+    180: (7, 6),
+}
 
 
 class Command(BaseCommand):
@@ -423,6 +436,11 @@ class Command(BaseCommand):
             youth = rng.random() < 0.1
             if email in existing:
                 continue
+            recruiter = None
+            if n in RECRUITED_BY:
+                number, days_ago = RECRUITED_BY[n]
+                recruiter = Supporter.objects.get(email=f"supporter{number:03d}@demo.example.org")
+                joined = now - dt.timedelta(days=days_ago, hours=3)
             supporter = supporter_intake(
                 person=PersonInput(
                     first_name=first,
@@ -437,6 +455,7 @@ class Command(BaseCommand):
                 trust=Trust.STAFF,
                 campaign=campaign,
                 source=SEED_SOURCE,
+                recruited_by=recruiter,
             ).supporter
             channels = [Channel.EMAIL, Channel.SMS] if texts else [Channel.EMAIL]
             for channel in channels:
