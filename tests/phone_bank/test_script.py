@@ -107,3 +107,15 @@ def test_the_admin_refuses_an_unknown_placeholder(phone_bank):
         "Unknown placeholders: {nombre}. Use only {first_name}, {caller_name}, "
         "{campaign}, {hearing_date}, {commissioner}."
     ]
+
+
+def test_the_call_list_speaks_spanish_to_a_spanish_speaking_caller(
+    client, coordinator, phone_bank
+):
+    client.force_login(coordinator)
+    client.post(URL, {"action": "claim"})
+    html = client.get(URL, headers={"Accept-Language": "es"}).content.decode()
+    assert "Reservar mis próximas 10" in html
+    assert "Mi lote (8 personas)" in html
+    assert '<option value="">— elija —</option>' in html
+    assert "Guion (español)" in html

@@ -38,13 +38,12 @@
   }
 
   function collapse(row, message) {
-    var cell = document.createElement("td");
-    cell.colSpan = row.cells.length;
-    cell.className = "text-body-secondary small";
-    cell.textContent = message;
+    var line = document.createElement("p");
+    line.className = "mb-0 small";
+    line.textContent = message;
     while (row.firstChild) { row.removeChild(row.firstChild); }
-    row.appendChild(cell);
-    row.classList.add("table-success", "call-saved");
+    row.appendChild(line);
+    row.classList.add("bg-success-subtle", "call-saved");
   }
 
   document.addEventListener("submit", function (event) {
@@ -69,7 +68,7 @@
           showError(form, [].concat(errors.result || [], errors.note || [], errors.supporter || []));
           return;
         }
-        var row = form.closest("tr");
+        var row = form.closest(".call-row");
         collapse(row, answer.data.message);
         if (status) { status.textContent = answer.data.message; }
         focusRow(answer.data.next_row);
