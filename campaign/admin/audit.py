@@ -7,7 +7,8 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from campaign.audit import READ_EVENTS, supporter_entries_q
+from campaign.audit import READ_EVENTS, audit_read, supporter_entries_q
+from campaign.models import Supporter
 
 
 class PersonFilter(admin.SimpleListFilter):
@@ -57,3 +58,32 @@ class AuditTrailAdmin(LogEntryAdmin):
     # The trail is read, never edited or pruned from here.
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class AuditedReadsAdmin(admin.ModelAdmin):
+    """Records the reads of personal data the admin serves: a person's page,
+    a search of the list, an export (campaign.audit)."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and isinstance(obj, Supporter) and response.status_code == 200:
+            audit_read(request, "supporter_page", about=obj)
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        query = request.GET.get("q", "")
+        if query and response.status_code == 200:
+            audit_read(request, "search", where=self.model._meta.model_name, length=len(query))
+        return response
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        audit_read(
+            request,
+            "admin_export",
+            what=self.model._meta.model_name,
+            rows=queryset.count() if hasattr(queryset, "count") else None,
+        )
+        return data
