@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ExportActionMixin, ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from campaign.admin.audit import AuditedReadsAdmin
 from campaign.admin.broadcasts import hearing_broadcast_offer
 from campaign.forms.imports import ImportUploadForm
 from campaign.models import (
@@ -613,7 +614,7 @@ _CORRECTABLE_FIELDS = (*_INTAKE_FIELDS, "district")
 
 
 @admin.register(Supporter)
-class SupporterAdmin(ImportExportAdmin):
+class SupporterAdmin(AuditedReadsAdmin, ImportExportAdmin):
     form = SupporterAdminForm
     resource_classes = [SupporterResource]
     list_display = (
@@ -838,7 +839,7 @@ class SupporterAdmin(ImportExportAdmin):
 
 
 @admin.register(Action)
-class ActionAdmin(ImportExportAdmin):
+class ActionAdmin(AuditedReadsAdmin, ImportExportAdmin):
     form = ActionAdminForm
     resource_classes = [ActionResource]
     list_display = (
