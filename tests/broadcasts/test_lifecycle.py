@@ -232,3 +232,33 @@ def test_queued_rows_are_broadcast_kind(world):
     assert set(Message.objects.filter(broadcast=broadcast).values_list("kind", flat=True)) == {
         MessageKind.BROADCAST
     }
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_stop_reply_after_queueing_stops_the_text(world):
+    from campaign.services.sms_inbound import sms_inbound
+
+    broadcast = make_broadcast(world, channel=Channel.SMS, subject="", subject_es="")
+    broadcast_queue(broadcast=broadcast)
+    sms_inbound(phone=world["beto"].phone, body="STOP", provider_message_id="SM1")
+    dispatch_and_send()
+    row = Message.objects.get(broadcast=broadcast)
+    assert (row.status, row.last_error) == (
+        MessageStatus.SUPPRESSED,
+        "consent withdrawn (sms_stop)",
+    )
+    assert [text["body"] for text in sms.outbox if "Member 2" in text["body"]] == []
+
+
+def test_a_text_due_in_the_quiet_hours_waits_for_the_morning(world):
+    broadcast = make_broadcast(world, channel=Channel.SMS, subject="", subject_es="")
+    with time_machine.travel(NOON, tick=False):
+        broadcast_queue(broadcast=broadcast)
+    with time_machine.travel(dt.datetime(2026, 3, 4, 21, 0, tzinfo=CHICAGO), tick=False):
+        dispatch_and_send()
+    row = Message.objects.get(broadcast=broadcast)
+    assert (row.status, row.scheduled_for) == (
+        MessageStatus.PENDING,
+        dt.datetime(2026, 3, 5, 9, 0, tzinfo=CHICAGO),
+    )
+    assert sms.outbox == []

@@ -166,3 +166,9 @@ def test_the_broadcast_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(7 if queued else 12):
         response = signed_in.get(f"{BASE}{broadcast.pk}/")
     assert response.status_code == 200
+
+
+def test_the_composer_speaks_spanish(signed_in, world):
+    response = signed_in.get(BASE + "new/", HTTP_ACCEPT_LANGUAGE="es")
+    content = response.content.decode()
+    assert "Contar destinatarios" in content and "Quién lo recibe" in content
