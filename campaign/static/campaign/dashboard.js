@@ -47,7 +47,7 @@
       link.href = r.url;
       link.textContent = r.name;
       var detail = document.createElement("span");
-      detail.className = "small text-body-secondary ms-2";
+      detail.className = "small text-body-secondary text-break ms-2";
       detail.textContent = [r.email, r.phone, r.district].filter(Boolean).join(" · ");
       item.appendChild(link);
       item.appendChild(detail);
