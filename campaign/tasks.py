@@ -102,3 +102,17 @@ def broadcasts_queue_due_task() -> None:
     from campaign.services import broadcasts
 
     broadcasts.broadcasts_queue_due()
+
+
+# ---------------------------------------------------------------------------
+# Privacy (issue 12) -- owned by the rights helper.
+# ---------------------------------------------------------------------------
+
+
+@shared_task(name="campaign.privacy_retention_run", acks_late=True, ignore_result=True)
+def privacy_retention_run_task() -> None:
+    """Beat, daily: delete or clear what is kept no longer than the RETAIN_*
+    settings say, and flag long-inactive supporters for review."""
+    from campaign.services import privacy
+
+    privacy.privacy_retention_run()

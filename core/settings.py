@@ -282,6 +282,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # import-export: an import is one transaction, validated by the model.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# The admin import preview keeps the uploaded file until it is confirmed: in
+# MEDIA_ROOT/django-import-export/, where the daily retention pass deletes
+# those never confirmed (the system temp folder is not ours to sweep).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # EMAIL
 # ------------------------------------------------------------------------------
@@ -360,6 +364,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         ),
         "options": {"expires": 3600},
     },
+    # Retention (issue 12): campaign.services.privacy.privacy_retention_run.
+    "privacy-retention": {
+        "task": "campaign.privacy_retention_run",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 3600},
+    },
 }
 # Rows claimed per dispatcher transaction, and messages per send task (one
 # SMTP connection serves a whole task, and its rows are locked, re-checked and
@@ -423,6 +433,34 @@ CALL_CLAIM_BATCH = env.int("CALL_CLAIM_BATCH", default=10)
 CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=60)
 if CALL_CLAIM_BATCH < 1 or CALL_CLAIM_MINUTES < 1:
     raise ImproperlyConfigured("CALL_CLAIM_BATCH and CALL_CLAIM_MINUTES must be at least 1.")
+
+# PRIVACY AND RETENTION (issue 12): how long personal data is kept
+# ------------------------------------------------------------------------------
+# Sent, failed, suppressed and cancelled messages keep their context, provider
+# id and error this long (kind, channel, dates and status stay).
+RETAIN_MESSAGE_DETAILS_DAYS = env.int("RETAIN_MESSAGE_DETAILS_DAYS", default=90)
+# Uploaded import files (MEDIA_ROOT/imports/), after the import finished.
+RETAIN_IMPORT_FILES_DAYS = env.int("RETAIN_IMPORT_FILES_DAYS", default=30)
+# Admin import previews never confirmed (MEDIA_ROOT/django-import-export/).
+RETAIN_IMPORT_PREVIEW_HOURS = env.int("RETAIN_IMPORT_PREVIEW_HOURS", default=24)
+# Login attempt records (django-axes: user names and IP addresses).
+RETAIN_LOGIN_RECORDS_DAYS = env.int("RETAIN_LOGIN_RECORDS_DAYS", default=90)
+# Ids of inbound texts: a replayed webhook request is refused by its id for
+# this long (a captured request replayed later would be acted on again).
+RETAIN_INBOUND_SMS_DAYS = env.int("RETAIN_INBOUND_SMS_DAYS", default=400)
+# Supporters with no activity this long are tagged review-inactive for a
+# coordinator to review (never deleted automatically).
+REVIEW_INACTIVE_MONTHS = env.int("REVIEW_INACTIVE_MONTHS", default=24)
+for _name in (
+    "RETAIN_MESSAGE_DETAILS_DAYS",
+    "RETAIN_IMPORT_FILES_DAYS",
+    "RETAIN_IMPORT_PREVIEW_HOURS",
+    "RETAIN_LOGIN_RECORDS_DAYS",
+    "RETAIN_INBOUND_SMS_DAYS",
+    "REVIEW_INACTIVE_MONTHS",
+):
+    if vars()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1.")
 
 # LOGGING
 # ------------------------------------------------------------------------------

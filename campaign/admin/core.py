@@ -24,6 +24,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from campaign.admin.audit import AuditedReadsAdmin
 from campaign.admin.broadcasts import hearing_broadcast_offer
+from campaign.admin.privacy import SupporterPrivacyAdmin
 from campaign.forms.imports import ImportUploadForm
 from campaign.models import (
     Action,
@@ -614,7 +615,7 @@ _CORRECTABLE_FIELDS = (*_INTAKE_FIELDS, "district")
 
 
 @admin.register(Supporter)
-class SupporterAdmin(AuditedReadsAdmin, ImportExportAdmin):
+class SupporterAdmin(AuditedReadsAdmin, SupporterPrivacyAdmin, ImportExportAdmin):
     form = SupporterAdminForm
     resource_classes = [SupporterResource]
     list_display = (
@@ -681,7 +682,12 @@ class SupporterAdmin(AuditedReadsAdmin, ImportExportAdmin):
         (_("Record"), {"fields": (("created_at", "updated_at"), "personal_links")}),
     )
     inlines = [SupporterActionInline, ConsentEventInline]
-    actions = ["unsubscribe_selected", "revoke_links_selected"]
+    actions = [
+        "unsubscribe_selected",
+        "revoke_links_selected",
+        "access_export_selected",
+        "erase_selected",
+    ]
 
     def import_action(self, request, **kwargs):
         """Supporters are imported by the same background job as /imports/: the

@@ -60,6 +60,7 @@ from campaign.services.intake import (
     supporter_build,
     supporters_tag_non_constituent,
 )
+from campaign.services.privacy import ERASED_REFUSAL, suppressed_among
 
 LOGGED = "logged"
 CREATED = "created"
@@ -311,8 +312,13 @@ def bulk_log(
     resolved: list[tuple[_Parsed, Supporter | None]] = []
     new_supporters: list[Supporter] = []
     changed: dict[int, Supporter] = {}
+    erased = suppressed_among(
+        emails=(p.email for p in good if p.email), phones=(p.phone for p in good if p.phone)
+    )
     for line in good:
         line.error = _problem(line)
+        if not line.error and (line.email in erased or line.phone in erased):
+            line.error = str(ERASED_REFUSAL)
         if line.error:
             continue
         supporter = index.pick(email=line.email, phone=line.phone)

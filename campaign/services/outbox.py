@@ -48,6 +48,7 @@ from campaign.models import (
     MessageStatus,
     Supporter,
 )
+from campaign.services.privacy import SUPPRESSED_REASON, address_erased
 from campaign.services.scheduling import (
     HEARING_OFFSETS,
     HEARING_REMINDER_KINDS,
@@ -281,7 +282,7 @@ def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list
             "broadcast__campaign",
             "broadcast__hearing",
             "supporter__district",
-        )
+        ).annotate(address_erased=address_erased())
         if connection.features.has_select_for_update_of:
             queryset = queryset.select_for_update(of=("self",))
         elif connection.features.has_select_for_update:
@@ -298,6 +299,8 @@ def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list
                 result.skipped += 1
                 continue
             verdict = _recheck(message, now)
+            if message.address_erased:
+                verdict = Verdict(MessageStatus.SUPPRESSED, SUPPRESSED_REASON)
             if verdict is not None:
                 held.setdefault((verdict.status, verdict.reason, verdict.scheduled_for), []).append(
                     message.pk

@@ -18,6 +18,7 @@ TASK_NAMES = {
     "campaign.import_job_run",
     "campaign.signups_process_received",
     "campaign.broadcasts_queue_due",
+    "campaign.privacy_retention_run",
 }
 
 
