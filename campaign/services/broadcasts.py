@@ -382,6 +382,9 @@ def message_broadcast_context(*, message: Message, language: str) -> dict:
         # A coordinator's test: their own name, the neutral phrases elsewhere.
         source = MergeSource(first_name=message.user.first_name)
     subject, body = broadcast_render(broadcast=broadcast, source=source, language=language)
+    if not subject:
+        # A text message's test arrives by email: its opening words as subject.
+        subject = " ".join(body.split())[:60]
     return {
         "broadcast_subject": subject,
         "broadcast_body": body,

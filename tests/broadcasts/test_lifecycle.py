@@ -262,3 +262,14 @@ def test_a_text_due_in_the_quiet_hours_waits_for_the_morning(world):
         dt.datetime(2026, 3, 5, 9, 0, tzinfo=CHICAGO),
     )
     assert sms.outbox == []
+
+
+def test_the_test_of_a_text_message_arrives_by_email_with_its_opening_words(world):
+    user = factories.CoordinatorFactory(username="c", email="c@example.org", first_name="Cleo")
+    broadcast = make_broadcast(
+        world, channel=Channel.SMS, subject="", subject_es="", body_es="", body="Hi {first_name}!"
+    )
+    broadcast_send_test(broadcast=broadcast, user=user)
+    dispatch_and_send()
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["c@example.org"], "[TEST] Hi Cleo!")]
+    assert sms.outbox == []

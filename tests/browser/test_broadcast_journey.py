@@ -151,4 +151,7 @@ def test_a_coordinator_sends_a_bilingual_broadcast_to_one_district(browser, demo
         expected
     )
     save_screenshot(page, "broadcast-sent")
+    page.get_by_role("link", name="All broadcasts").click()
+    expect(page.locator("#broadcasts tbody tr")).to_have_count(1)
+    assert axe_serious_violations(page) == []
     context.close()
