@@ -309,7 +309,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 "fields": (
                     ("name", "slug"),
                     "decision_body",
-                    ("status", "is_public"),
+                    ("status", "is_public", "public_counts_from"),
                     ("change_type", "approach", "strategy"),
                     "votes_needed",
                     "asks",

@@ -322,8 +322,9 @@ def test_the_form_shows_errors_next_to_the_fields_and_keeps_what_was_typed(page,
     page.get_by_label("Mobile phone (optional)").fill("123")
     page.get_by_role("button", name="Sign up").click()
 
-    # Back on the form (its fragment scrolls a phone to it), with the errors.
-    expect(page).to_have_url(demo["campaign_url"] + "#signup-heading")
+    # Back on the form (autofocus brings a phone to its first error), with the errors.
+    expect(page).to_have_url(demo["campaign_url"])
+    expect(page.locator("#id_email")).to_be_focused()
     expect(page.get_by_role("alert")).to_contain_text("Please correct the fields marked below.")
     for name, message in (
         ("email", "Enter a valid email address."),
