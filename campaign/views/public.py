@@ -503,7 +503,10 @@ def _campaign_block(
 
 def _share(request, supporter: Supporter, campaign: Campaign, language: str) -> dict:
     """The supporter's own share link (whoever signs up through it counts as
-    recruited by them) and a text and email ready to send it."""
+    recruited by them) and a text and email ready to send it; none for a
+    campaign whose page is closed (the link would open a 404)."""
+    if not campaign.is_open_to_public:
+        return {}
     url = request.build_absolute_uri(share_path(supporter, campaign))
     name = campaign.localized("name", language)
     text = _("I signed up for “%(name)s”. Will you join me? %(url)s") % {"name": name, "url": url}

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from campaign.models import Supporter, SupporterLink
-from campaign.tokens import action_page_path, share_link_read, share_token
+from campaign.tokens import action_page_path, share_link_read, share_token, share_url
 from tests import factories
 from tests.ladder.conftest import join, person
 from tests.public.helpers import confirmation_path
@@ -93,6 +93,26 @@ def test_the_action_page_shares_in_spanish(client, rosa, campaign):
     assert "Compartir con alguien" in body
     assert "Copiar el enlace" in body
     assert "Me%20inscrib%C3%AD%20en%20%E2%80%9CParques%20sin%20alcohol" in body
+
+
+def test_a_closed_campaign_offers_no_share_link(client, rosa, campaign):
+    campaign.is_public = False
+    campaign.save()
+
+    body = client.get(action_page_path(rosa, campaign)).content.decode()
+
+    assert "share-block" not in body
+    assert not SupporterLink.objects.filter(purpose="share").exists()
+
+
+def test_the_share_url_for_messages_is_absolute(rosa, campaign, settings):
+    settings.SITE_URL = "https://groundswell.example.org"
+
+    url = share_url(rosa, campaign)
+
+    assert url == (
+        f"https://groundswell.example.org/c/{campaign.slug}/?r={share_token(rosa, campaign)}"
+    )
 
 
 def test_the_thanks_page_names_no_share_link(client, campaign, rosa):
