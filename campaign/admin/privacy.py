@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from campaign.audit import audit_read
 from campaign.models import Supporter
 from campaign.services.privacy import (
     ERASED_REFUSAL,
@@ -108,6 +109,7 @@ class SupporterPrivacyAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         supporter = get_object_or_404(Supporter, pk=object_id)
+        audit_read(request, "access_download", about=supporter)
         return _zip_response(supporter_access_export(supporter), access_filename(supporter))
 
     def _erase(self, request, supporters) -> None:
@@ -152,6 +154,7 @@ class SupporterPrivacyAdmin(admin.ModelAdmin):
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
             for supporter in queryset.select_related("district"):
+                audit_read(request, "access_download", about=supporter)
                 zipped.writestr(
                     f"access-request-{supporter.pk}.zip", supporter_access_export(supporter)
                 )

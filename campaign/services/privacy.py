@@ -20,7 +20,8 @@ Gone: names, email, phone, street, ZIP, notes, coordinator-made tags, the
 pending messages (cancelled), sign-ups waiting for them, their personal links
 (share links are revoked, not deleted: their tokens are derived from a count
 of rows), phone-bank claims, idempotency keys (an action import's key hashes
-the email), and the admin log's copies of their name. One-way hashes of the
+the email), the admin log's copies of their name and the audit trail's
+copies of their values (it keeps who did what and when). One-way hashes of the
 email and phone go to the suppression list.
 
 Suppression: an erased address is refused on every staff path (admin,
@@ -192,22 +193,48 @@ def _when(value) -> str | None:
 
 
 def _audit_entries(supporter: Supporter) -> list[dict]:
-    """Audit entries about this person: the admin's own log of changes to
-    their record (when, what kind of change, which fields; not which staff
-    member). Entries of the audit trail (django-auditlog, added with the
-    audit-trail part of issue 12) belong here too once it is installed."""
-    entries = LogEntry.objects.filter(
+    """Audit entries about this person, oldest first: the admin's own log of
+    changes to their record and the audit trail's entries (changes to their
+    record, actions and consents; reads of their data). Each says when, what
+    kind of event, and which fields changed; not which staff member, and no
+    values (their current values are in the export)."""
+    from campaign.audit import audit_entries_about
+
+    admin_log = LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Supporter), object_id=str(supporter.pk)
     ).order_by("action_time", "id")
     labels = {1: "added", 2: "changed", 3: "deleted"}
-    return [
-        {
-            "when": _when(entry.action_time),
-            "action": labels.get(entry.action_flag, str(entry.action_flag)),
-            "change": str(entry.get_change_message()),
-        }
-        for entry in entries
+    entries = [
+        (
+            entry.action_time,
+            {
+                "when": _when(entry.action_time),
+                "source": "admin history",
+                "action": labels.get(entry.action_flag, str(entry.action_flag)),
+                "about": "their record",
+                "detail": str(entry.get_change_message()),
+            },
+        )
+        for entry in admin_log
     ]
+    for entry in audit_entries_about(supporter):
+        data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+        fields = sorted(entry.changes) if isinstance(entry.changes, dict) else []
+        entries.append(
+            (
+                entry.timestamp,
+                {
+                    "when": _when(entry.timestamp),
+                    "source": "audit trail",
+                    "action": entry.get_action_display(),
+                    "about": entry.content_type.model_class()._meta.verbose_name
+                    if entry.content_type.model_class()
+                    else "",
+                    "detail": data.get("event") or ", ".join(fields),
+                },
+            )
+        )
+    return [row for _when_at, row in sorted(entries, key=lambda pair: pair[0])]
 
 
 IMPORTS_NOTE = (
@@ -472,12 +499,19 @@ def supporter_erasure_plan(supporter: Supporter) -> Erasure:
     )
 
 
-def _audit_scrub(supporter: Supporter, values: list[str]) -> int:
-    """Remove the audit trail's copies of the person's values. The admin's
-    own log is scrubbed by `supporter_erase`; the audit trail (django-auditlog,
-    the audit-trail part of issue 12) scrubs its entries here once installed.
-    Returns how many entries changed."""
-    return 0
+def _audit_scrub(supporter: Supporter) -> int:
+    """The audit trail keeps that something happened, when and by whom, and
+    forgets the person's values (campaign.audit). Returns how many entries."""
+    from campaign.audit import audit_entries_forget
+
+    return audit_entries_forget(supporter)
+
+
+def _audit_erasure(supporter: Supporter, by) -> None:
+    """The erasure itself in the trail: who erased which row, no values."""
+    from campaign.audit import audit_bulk
+
+    audit_bulk(actor=by, model=Supporter, verb="erased", count=1, note=f"#{supporter.pk}")
 
 
 def _scrub(text: str, values: list[str]) -> str:
@@ -494,9 +528,11 @@ def supporter_erase(*, supporter: Supporter, by=None) -> Erasure:
 
     Side effects, in one transaction: the supporter row locked and
     anonymised; Suppression INSERTs; UPDATEs of their actions, consent
-    events, messages (open ones cancelled) and admin log entries; DELETEs of
-    held and received sign-ups, personal links, phone-bank claims, personal
-    tags (and a tag left on nobody)."""
+    events, messages (open ones cancelled), admin log entries and the audit
+    trail's entries about them (their values forgotten); DELETEs of held and
+    received sign-ups, personal links, phone-bank claims, personal tags (and
+    a tag left on nobody); after commit, one trail entry: who erased the row.
+    Nothing goes through save(): the trail's receivers would copy the values."""
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
     result = supporter_erasure_plan(supporter)
     now = timezone.now()
@@ -525,23 +561,37 @@ def supporter_erase(*, supporter: Supporter, by=None) -> Erasure:
     supporter.links.filter(revoked_at__isnull=True).update(revoked_at=now)
     supporter.call_claims.all().delete()
     personal = _personal_tags(supporter)
-    supporter.tags.remove(*personal)
+    # Through the table, not tags.remove(): the trail would copy tag names.
+    Supporter.tags.through.objects.filter(
+        supporter_id=supporter.pk, tag_id__in=[tag.pk for tag in personal]
+    ).delete()
     Tag.objects.filter(pk__in=[tag.pk for tag in personal], supporters__isnull=True).delete()
     for entry in _log_entries(supporter, action_ids):
         entry.object_repr = _scrub(entry.object_repr, names)[:200]
         entry.change_message = _scrub(entry.change_message, names)
         entry.save(update_fields=["object_repr", "change_message"])
-    _audit_scrub(supporter, [*names, *(v for v in (supporter.email, supporter.phone) if v)])
-
-    supporter.first_name, supporter.last_name = ERASED_NAME, ""
-    supporter.email = supporter.phone = None
-    supporter.street_address = supporter.zip_code = supporter.notes = ""
-    supporter.email_consent_at = supporter.sms_consent_at = None
-    supporter.email_consent_source = supporter.sms_consent_source = ""
-    supporter.email_bounced_at = None
-    supporter.unsubscribed_at = supporter.unsubscribed_at or now
-    supporter.erased_at = supporter.erased_at or now
-    supporter.save()
+    _audit_scrub(supporter)
+    # An UPDATE, not save(): the trail's receivers would copy the old values.
+    Supporter.objects.filter(pk=supporter.pk).update(
+        first_name=ERASED_NAME,
+        last_name="",
+        search_name=ERASED_NAME.lower(),
+        email=None,
+        phone=None,
+        street_address="",
+        zip_code="",
+        notes="",
+        email_consent_at=None,
+        sms_consent_at=None,
+        email_consent_source="",
+        sms_consent_source="",
+        email_bounced_at=None,
+        unsubscribed_at=supporter.unsubscribed_at or now,
+        erased_at=supporter.erased_at or now,
+        updated_at=now,
+    )
+    if supporter.erased_at is None:
+        _audit_erasure(supporter, by)
     return result
 
 

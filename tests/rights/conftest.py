@@ -186,7 +186,14 @@ def _person(values, *, district, campaign, member, note, coordinator, tag, recru
 
 
 @pytest.fixture
-def people(seeded, coordinator):  # noqa: F811
+def people(seeded, coordinator, django_capture_on_commit_callbacks):  # noqa: F811
+    # The audit trail writes its entries once a change commits: run those
+    # hooks, so the trail holds its copies of both people's values.
+    with django_capture_on_commit_callbacks(execute=True):
+        return _people(seeded, coordinator)
+
+
+def _people(seeded, coordinator):  # noqa: F811
     campaign = seeded["campaign"]
     d1 = seeded["districts"][0]
     m1 = seeded["members"][0]

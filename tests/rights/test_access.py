@@ -114,7 +114,32 @@ def test_signups_links_claims_and_the_notes_on_imports_and_audit(people):
     assert set(data["links"][0]) == {"purpose", "campaign", "created_at", "revoked_at"}
     assert len(data["phone_bank_claims"]) == 1
     assert data["imports"].startswith("Imports are not recorded per person")
-    assert [entry["action"] for entry in data["audit"]] == ["added"]
+    assert [(row["source"], row["action"], row["about"]) for row in data["audit"]] == [
+        ("audit trail", "create", "supporter"),
+        ("audit trail", "update", "supporter"),  # a tag added
+        ("audit trail", "update", "supporter"),  # another
+        ("audit trail", "update", "supporter"),  # email consent
+        ("audit trail", "create", "consent event"),
+        ("audit trail", "create", "membership"),
+        ("audit trail", "create", "action"),
+        ("audit trail", "create", "action"),
+        ("admin history", "added", "their record"),
+    ]
+    # Which fields changed, never their values (those are in "person").
+    assert data["audit"][3]["detail"] == "email_consent_at, email_consent_source"
+
+
+def test_a_download_is_recorded_in_the_audit_trail(
+    people, client, coordinator, django_capture_on_commit_callbacks
+):
+    from auditlog.models import LogEntry as TrailEntry
+
+    client.force_login(coordinator)
+    quentin = people["quentin"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("admin:campaign_supporter_access", args=[quentin.pk]))
+    entry = TrailEntry.objects.get(additional_data__event="access_download")
+    assert (entry.actor, entry.additional_data["supporter"]) == (coordinator, quentin.pk)
 
 
 def test_no_file_holds_anything_of_the_neighbour(people):
