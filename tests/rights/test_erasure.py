@@ -291,3 +291,11 @@ def test_the_audit_trail_keeps_who_and_when_without_the_values(people, erase_in_
     assert about.count() == before
     erasure = TrailEntry.objects.get(additional_data__event="bulk_erased")
     assert (erasure.actor, erasure.additional_data["note"]) == (coordinator, f"#{quentin.pk}")
+
+
+def test_the_confirmation_page_speaks_spanish(people, client, coordinator):
+    client.force_login(coordinator)
+    url = reverse("admin:campaign_supporter_erase", args=[people["quentin"].pk])
+    text = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "2 acciones (campaña, tipo, estado, destinatario, fechas)" in text
+    assert "Lo que se borra" in text
