@@ -109,9 +109,7 @@ def test_the_admin_refuses_an_unknown_placeholder(phone_bank):
     ]
 
 
-def test_the_call_list_speaks_spanish_to_a_spanish_speaking_caller(
-    client, coordinator, phone_bank
-):
+def test_the_call_list_speaks_spanish_to_a_spanish_speaking_caller(client, coordinator, phone_bank):
     client.force_login(coordinator)
     client.post(URL, {"action": "claim"})
     html = client.get(URL, headers={"Accept-Language": "es"}).content.decode()
