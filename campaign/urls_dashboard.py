@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from campaign.views import broadcasts
+from campaign.views import broadcasts, hearing_night
 from campaign.views import dashboard as views
 
 app_name = "dashboard"
@@ -28,6 +28,27 @@ urlpatterns = [
         "<slug:slug>/broadcasts/<int:pk>/<str:step>/",
         broadcasts.broadcast_act,
         name="broadcast_act",
+    ),
+    path("<slug:slug>/hearings/<int:hearing_id>/", hearing_night.queue, name="hearing_night"),
+    path(
+        "<slug:slug>/hearings/<int:hearing_id>/move/",
+        hearing_night.move,
+        name="hearing_move",
+    ),
+    path(
+        "<slug:slug>/hearings/<int:hearing_id>/mark/",
+        hearing_night.mark,
+        name="hearing_mark",
+    ),
+    path(
+        "<slug:slug>/hearings/<int:hearing_id>/check-in/",
+        hearing_night.check_in,
+        name="hearing_check_in",
+    ),
+    path(
+        "<slug:slug>/hearings/<int:hearing_id>/roster/",
+        hearing_night.roster,
+        name="hearing_roster",
     ),
     path("<slug:slug>/export/supporters.csv", views.export_supporters, name="export_supporters"),
     path("<slug:slug>/export/actions.csv", views.export_actions, name="export_actions"),

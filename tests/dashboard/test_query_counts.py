@@ -16,9 +16,10 @@ SLUG = "parks-alcohol-ordinance"
 # The budget per page, including the session, user and permission lookups.
 PAGES = {
     "/dashboard/": 6,
-    # The organizing section: depth with recruits' actions, then recruiters.
-    f"/dashboard/{SLUG}/": 17,
-    f"/dashboard/{SLUG}/?from=2020-01-01&to=2099-12-31": 17,
+    # The organizing section: depth with recruits' actions, then recruiters;
+    # the hearings to run a hearing night for (coordinators only).
+    f"/dashboard/{SLUG}/": 18,
+    f"/dashboard/{SLUG}/?from=2020-01-01&to=2099-12-31": 18,
     f"/dashboard/{SLUG}/report/": 15,
     f"/dashboard/{SLUG}/roster/": 8,
     # The seat holders by the intake core's rule (seat_holders), then their
