@@ -88,7 +88,6 @@ from campaign.models import (
 )
 from campaign.services.hearing_night import speaking_orders_assign
 from campaign.services.privacy import ERASED_REFUSAL, suppressed_among, suppressions_lift
-from campaign.services.hearing_night import speaking_orders_assign
 from campaign.services.scheduling import (
     messages_suppress_pending,
     reminders_on_action_closed,

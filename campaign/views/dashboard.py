@@ -18,7 +18,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaign import exports, selectors
-from campaign.selectors_hearing_night import hearings_for_the_night
 from campaign.audit import audit_read
 from campaign.forms.dashboard import (
     BulkLogForm,
