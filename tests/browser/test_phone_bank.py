@@ -98,5 +98,12 @@ def test_two_callers_split_the_list_and_keep_their_place(browser, demo):
     expect(two.locator(".alert-success")).to_contain_text("Left a message.")
     assert two.url.endswith(f"/call-list/#row-{second[5]}")
     assert _batch(two) == second[:4] + second[5:]
+    # A Save without a result that gets past the browser's own check (an old
+    # browser): the page comes back with the message next to that row's field.
+    two.locator(f"#result-{second[6]}").evaluate("e => e.removeAttribute('required')")
+    two.locator(f"#row-{second[6]}").get_by_role("button", name="Save").click()
+    expect(two.locator(f"#result-error-{second[6]}")).to_have_text("Choose a result for this call.")
+    expect(two.locator(f"#result-{second[6]}")).to_be_focused()
+    assert CallClaim.objects.filter(supporter_id=second[6]).exists()
     one_context.close()
     two_context.close()
