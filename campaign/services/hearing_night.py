@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -214,20 +214,3 @@ def hearing_mark(*, hearing: Hearing, supporter: Supporter, kind: str, by) -> tu
             completed_at=max(now, hearing.starts_at),
             idempotency_key=_mark_key(hearing=hearing, supporter=supporter, kind=kind),
         )
-
-
-def hearing_marks(*, hearing: Hearing, supporter_ids) -> dict[int, set[str]]:
-    """Which hearing kinds each of these supporters has completed for the
-    hearing. One query."""
-    marks: dict[int, set[str]] = {}
-    for supporter_id, kind in (
-        Action.objects.filter(
-            Q(hearing=hearing) & Q(supporter_id__in=list(supporter_ids)),
-            status=ActionStatus.COMPLETED,
-            kind__in=HEARING_KINDS,
-        )
-        .order_by()
-        .values_list("supporter_id", "kind")
-    ):
-        marks.setdefault(supporter_id, set()).add(kind)
-    return marks

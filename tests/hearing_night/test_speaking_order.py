@@ -14,6 +14,7 @@ from campaign.services.bulk_log import bulk_log
 from campaign.services.hearing_night import speaking_orders_assign
 from campaign.services.intake import action_build, action_record
 from tests import factories
+from tests.admin.helpers import changeform_data
 from tests.hearing_night.conftest import person, pledge
 
 pytestmark = pytest.mark.django_db
@@ -113,8 +114,28 @@ def test_the_bulk_log_gives_places_in_line_order(coordinator, campaign, upcoming
     ]
 
 
-def test_the_admin_and_imports_path_gives_the_next_place(coordinator, campaign, upcoming):
-    # The admin's action page and the imports record through action_record.
+def test_the_admin_action_page_gives_the_next_place(client, coordinator, campaign, upcoming):
+    pledge(person(1), upcoming)
+    walk_in = person(2)
+    client.force_login(coordinator)
+    url = "/admin/campaign/action/add/"
+    data = changeform_data(client.get(url))
+    data.update(
+        {
+            "supporter": str(walk_in.pk),
+            "campaign": str(campaign.pk),
+            "kind": TESTIFY,
+            "status": ActionStatus.PLEDGED,
+            "hearing": str(upcoming.pk),
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert _places(upcoming) == [("speaker1@example.org", 1), ("speaker2@example.org", 2)]
+
+
+def test_the_imports_path_gives_the_next_place(coordinator, campaign, upcoming):
+    # The action imports (campaign.resources) record through action_record.
     pledge(person(1), upcoming)
     action, created = action_record(
         supporter=person(2),
