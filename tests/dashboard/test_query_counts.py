@@ -27,7 +27,8 @@ PAGES = {
     # hearing (the phone-bank script's date) is one more.
     f"/dashboard/{SLUG}/call-list/": 11,
     f"/dashboard/{SLUG}/log/?q=zed": 6,
-    f"/dashboard/{SLUG}/search/?q=zed": 6,
+    # One more: the audit trail's record of the search (campaign.audit).
+    f"/dashboard/{SLUG}/search/?q=zed": 7,
     f"/dashboard/{SLUG}/export/supporters.csv": 6,
     f"/dashboard/{SLUG}/export/actions.csv": 6,
 }
