@@ -536,15 +536,8 @@ def supporter_erase(*, supporter: Supporter, by=None) -> Erasure:
     supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
     result = supporter_erasure_plan(supporter)
     now = timezone.now()
-    names = sorted(
-        {
-            value
-            for value in (supporter.full_name, supporter.first_name, supporter.last_name)
-            if value
-        },
-        key=len,
-        reverse=True,
-    )
+    # A name reaches the admin log only through str(): "Call by <full name>".
+    names = [supporter.full_name] if supporter.full_name else []
     who = f"erased by {by.get_username()}" if by is not None else "erased"
     suppressions_record(values=[supporter.email, supporter.phone], reason=who)
 
