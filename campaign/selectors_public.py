@@ -161,11 +161,3 @@ def members_for_supporter(
 def campaign_upcoming_hearings(*, campaign: Campaign) -> list[Hearing]:
     """Scheduled hearings still to come, soonest first. One query."""
     return list(Hearing.objects.upcoming().filter(campaign=campaign))
-
-
-def personalize(text: str, *, member_name: str, supporter_name: str) -> str:
-    """Fill the {member_name} and {supporter_name} placeholders of a campaign
-    text. Plain replacement, not str.format: the text is written by staff and
-    may hold other braces, and format() would let it reach attributes. The
-    result is plain text: templates escape it."""
-    return text.replace("{member_name}", member_name).replace("{supporter_name}", supporter_name)
