@@ -208,3 +208,11 @@ def test_the_command_writes_the_archive_by_email_or_id(people, tmp_path):
     assert json.loads(_files(out.read_bytes())["data.json"])["person"]["id"] == people["quentin"].pk
     call_command("supporter_access", str(people["quentin"].pk), "--out", str(out))
     assert QUENTIN["phone"] in _files(out.read_bytes())["data.json"]
+    assert out.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_command_says_when_nobody_matches(people, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No supporter with id or email 'nobody@example.org'"):
+        call_command("supporter_access", "nobody@example.org", "--out", str(tmp_path / "x.zip"))

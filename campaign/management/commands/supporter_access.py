@@ -19,5 +19,8 @@ class Command(BaseCommand):
         found = supporter_find(supporter)
         if found is None:
             raise CommandError(f"No supporter with id or email {supporter!r}.")
-        Path(out).write_bytes(supporter_access_export(found))
-        self.stdout.write(f"Wrote {out} for supporter #{found.pk}.")
+        path = Path(out)
+        path.write_bytes(supporter_access_export(found))
+        # Personal data: readable by the account that ran the command only.
+        path.chmod(0o600)
+        self.stdout.write(f"Wrote {path} for supporter #{found.pk}.")
