@@ -457,6 +457,12 @@ def next_steps(
 SELF_REPORT_KINDS = (*ASK_LADDER, ActionKind.ATTEND_HEARING, ActionKind.PHONE_BANK)
 
 
+def self_report_allowed(*, campaign: Campaign, kind: str) -> bool:
+    """A call or a letter always (they are the page's own asks); a shift or
+    attending a hearing only when the campaign asks for it."""
+    return kind in ASK_LADDER or (kind in SELF_REPORT_KINDS and kind in (campaign.asks or []))
+
+
 def self_report_status(kind: str) -> str:
     return ActionStatus.COMPLETED if kind in ASK_LADDER else ActionStatus.PLEDGED
 

@@ -41,9 +41,9 @@ from campaign.models import (
 )
 from campaign.services.actions import action_complete
 from campaign.services.asks import (
-    SELF_REPORT_KINDS,
     member_asks,
     next_steps,
+    self_report_allowed,
     self_report_status,
 )
 from campaign.services.intake import PersonInput, action_record
@@ -596,7 +596,7 @@ def action_add(request, token, campaign_id):
         None,
     )
     kind = request.POST.get("kind", "")
-    if campaign is None or kind not in SELF_REPORT_KINDS:
+    if campaign is None or not self_report_allowed(campaign=campaign, kind=kind):
         raise Http404
     hearing = None
     if kind in HEARING_KINDS:

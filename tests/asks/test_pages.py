@@ -295,6 +295,12 @@ class TestTakingTheNextStep:
         assert self.post(client, ana, county["campaign"], **data).status_code == 404
         assert not Action.objects.exists()
 
+    def test_a_shift_the_campaign_does_not_ask_for_is_not_found(self, client, county, ana):
+        county["campaign"].asks = ["call", "letter"]
+        county["campaign"].save()
+        assert self.post(client, ana, county["campaign"], kind="phone_bank").status_code == 404
+        assert self.post(client, ana, county["campaign"], kind="letter").status_code == 302
+
     def test_a_link_from_the_sign_up_form_records_nothing_new(self, client, county, ana):
         pledge = factories.ActionFactory(supporter=ana, campaign=county["campaign"], kind="call")
         path = action_page_path(ana, county["campaign"], pledges=[pledge.pk])
