@@ -3,6 +3,7 @@ through services and redirect; the numbers come from campaign.selectors."""
 
 import hashlib
 from functools import wraps
+from itertools import pairwise
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -645,6 +646,7 @@ def call_list(request, slug):
     campaign = _campaign(slug)
     url = reverse("dashboard:call_list", args=[campaign.slug])
     if request.method != "POST":
+        audit_read(request, "call_list", about=campaign)
         return _call_list_render(request, campaign)
     action = request.POST.get("action", "")
     if action == "claim":
@@ -698,7 +700,7 @@ def _call_list_render(request, campaign: Campaign, form: CallResultForm | None =
     hearing = campaign.hearings.upcoming().first()
     caller_name = request.user.first_name or request.user.get_username()
     rows = page.supporters
-    for supporter, below in zip(rows, [*rows[1:], None], strict=True):
+    for supporter, below in pairwise([*rows, None]):
         supporter.next_row = below.pk if below is not None else None
         supporter.member = members.get(seats.get(supporter.district_id))
         supporter.script_language = "es" if supporter.language == Language.SPANISH else "en"

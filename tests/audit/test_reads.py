@@ -74,3 +74,12 @@ def test_an_admin_search_and_export_are_recorded(
         ("coordinator", {"event": "search", "where": "supporter", "length": 4}),
         ("coordinator", {"event": "admin_export", "what": "supporter", "rows": 1}),
     ]
+
+
+def test_opening_the_call_list_is_recorded(
+    client, coordinator, pine_county, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/dashboard/{SLUG}/call-list/")
+    assert reads() == [("coordinator", {"event": "call_list"})]

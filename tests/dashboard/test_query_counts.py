@@ -24,8 +24,9 @@ PAGES = {
     f"/dashboard/{SLUG}/roster/": 8,
     # The seat holders by the intake core's rule (seat_holders), then their
     # names: one query more than picking members in the view; the next
-    # hearing (the phone-bank script's date) is one more.
-    f"/dashboard/{SLUG}/call-list/": 11,
+    # hearing (the phone-bank script's date) is one more, and the audit
+    # trail's record of who opened the list one more.
+    f"/dashboard/{SLUG}/call-list/": 12,
     f"/dashboard/{SLUG}/log/?q=zed": 6,
     # One more: the audit trail's record of the search (campaign.audit).
     f"/dashboard/{SLUG}/search/?q=zed": 7,

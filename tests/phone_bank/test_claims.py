@@ -176,3 +176,10 @@ def test_two_callers_claiming_at_the_same_instant_never_share_a_person(phone_ban
     assert first.isdisjoint(second)
     assert first | second == {p.pk for p in phone_bank["people"]}
     assert CallClaim.objects.count() == 8
+
+
+def test_an_empty_call_list_shows_nobody_to_call(client, coordinator, pine_county):
+    client.force_login(coordinator)
+    response = client.get("/dashboard/parks-alcohol-ordinance/call-list/")
+    assert response.status_code == 200
+    assert "Nobody to call right now." in response.content.decode()
