@@ -8,6 +8,7 @@ from .actions import (
     ActionSource,
     ActionStatus,
 )
+from .api import ApiKey, SupporterIdentifier, Webhook, WebhookDelivery
 from .base import Language
 from .broadcasts import Broadcast, BroadcastStatus
 from .campaigns import (
@@ -46,6 +47,10 @@ from .supporters import (
 )
 
 __all__ = [
+    "ApiKey",
+    "SupporterIdentifier",
+    "Webhook",
+    "WebhookDelivery",
     "Suppression",
     "REACHABLE",
     "reachable_q",

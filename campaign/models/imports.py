@@ -29,6 +29,11 @@ class ImportJob(TimeStampedModel):
     attested_consents = models.JSONField(_("consents the file attests"), default=list, blank=True)
     consent_note = models.CharField(_("where they agreed"), max_length=200, blank=True)
     file = models.FileField(_("file"), upload_to="imports/")
+    # The tool the file came from (a preset of campaign.services.import_presets,
+    # detected from the header row or picked), and the column mapping used:
+    # {"<column in the file>": "<our field>"}.
+    source = models.CharField(_("exported from"), max_length=30, blank=True)
+    column_map = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(_("rows in file"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
