@@ -102,6 +102,10 @@ class TestTheActionPage:
         assert re.findall(r'data-stance-group="(\w+)"', body) == ["thank", "meet"]
         assert "I'm calling to thank Commissioner Maria Delgado" in body
         assert "I understand Commissioner Tom Lindqvist has concerns" in body
+        assert re.findall(r'class="small mb-2 stance-hint">([^<]+)<', body) == [
+            "Supports the campaign: the script and the letter below say thank you.",
+            "Opposed for now: the script and the letter below ask for a meeting.",
+        ]
 
     def test_the_campaigns_own_text_is_on_the_page(self, client, county, ana, stance):
         stance(county["maria"], Position.YES)
