@@ -402,3 +402,46 @@ def test_each_page_takes_a_fixed_number_of_queries(
     with django_assert_num_queries(budget):
         response = coordinator_client.get(_url(name, hearing), query)
     assert response.status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# A busy desk on shared Wi-Fi: many quick taps, double taps, retries
+# ---------------------------------------------------------------------------
+
+
+def test_forty_quick_check_ins_record_forty_attendances(coordinator_client, campaign):
+    from tests import factories
+
+    hearing = factories.HearingFactory(
+        campaign=campaign, starts_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    people = [person(n) for n in range(100, 140)]
+    for supporter in people:
+        response = _mark(coordinator_client, hearing, supporter, ATTEND, back="check-in")
+        assert response.status_code == 302
+        # A retry of the same tap (a lost answer on a weak connection).
+        assert _mark(coordinator_client, hearing, supporter, ATTEND, json=True).json() == {
+            "ok": True,
+            "created": False,
+        }
+    assert sorted(
+        Action.objects.filter(
+            hearing=hearing, kind=ATTEND, status=ActionStatus.COMPLETED
+        ).values_list("supporter_id", flat=True)
+    ) == sorted(s.pk for s in people)
+
+
+def test_a_check_in_tap_takes_a_fixed_number_of_queries(
+    coordinator_client, night, django_assert_num_queries
+):
+    hearing = night["hearing"]
+    # 6  session, user, permissions (2), the hearing, the supporter
+    # 5  savepoint, the supporter locked, nothing completed yet, no matching
+    #    key, the open pledge
+    # fulfilling it: its UPDATE, the supporter for its follow-ups, their
+    # cancellation, release (15)
+    with django_assert_num_queries(15):
+        _mark(coordinator_client, hearing, night["speakers"][0], ATTEND, back="check-in")
+    # without a pledge: savepoint, INSERT, release, the membership, release (16)
+    with django_assert_num_queries(16):
+        _mark(coordinator_client, hearing, night["speakers"][1], ATTEND, back="check-in")

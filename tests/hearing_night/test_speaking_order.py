@@ -1,6 +1,7 @@
 """Every in-person testimony pledge for a hearing takes the next place in its
 queue, whichever path created it, and two at the same moment never share one."""
 
+import datetime as dt
 import threading
 import time
 
@@ -257,3 +258,43 @@ def test_eight_signups_at_once_get_eight_different_places(upcoming):
     )
     assert places == list(range(1, 9))
     assert Supporter.objects.count() == 8
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("pledged", [False, True])
+def test_two_check_in_taps_at_the_same_moment_record_one_attendance(campaign, pledged):
+    from django.utils import timezone
+
+    from campaign.services.hearing_night import hearing_mark
+
+    hearing = factories.HearingFactory(
+        campaign=campaign, starts_at=timezone.now() + dt.timedelta(days=1)
+    )
+    supporter = person(1)
+    if pledged:
+        pledge(supporter, hearing, ActionKind.ATTEND_HEARING)
+    hearing.starts_at = timezone.now() - dt.timedelta(minutes=5)
+    hearing.save()
+    start, results = threading.Barrier(4), []
+
+    def tap():
+        try:
+            start.wait(10)
+            results.append(
+                hearing_mark(
+                    hearing=hearing, supporter=supporter, kind=ActionKind.ATTEND_HEARING, by=None
+                )[1]
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == [False, False, False, True]
+    assert list(
+        Action.objects.filter(supporter=supporter).values_list("kind", "status", "hearing")
+    ) == [(ActionKind.ATTEND_HEARING, ActionStatus.COMPLETED, hearing.pk)]
