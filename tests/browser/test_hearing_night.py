@@ -102,6 +102,7 @@ def test_a_coordinator_checks_people_in_on_a_phone(browser, demo):
     expect(page.locator("#hearing-roster")).to_be_visible()
     assert _no_horizontal_scroll(page)
     assert axe_serious_violations(page) == []
+    save_screenshot(page, "hearing-roster")
     context.close()
 
 
