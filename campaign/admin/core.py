@@ -219,6 +219,7 @@ class HearingInline(admin.StackedInline):
         "address",
         "online_url",
         ("testimony_deadline", "testimony_address"),
+        "speaker_slots",
         "cancelled_at",
     )
     extra = 0

@@ -136,3 +136,20 @@ def test_a_coordinator_adds_a_speaker_beyond_the_capacity(client, coordinator, c
         ActionStatus.PLEDGED,
         5,
     )
+
+
+def test_the_queue_flags_speakers_beyond_the_slots(client, coordinator, campaign, upcoming):
+    _fill(upcoming, 5)  # the fifth added by a coordinator, or applied after the fourth
+    client.force_login(coordinator)
+    response = client.get(reverse("dashboard:hearing_night", args=[campaign.slug, upcoming.pk]))
+    html = response.content.decode()
+    assert html.count("Beyond the slots") == 1
+    fifth = html[html.index('data-place="5"') :]
+    assert fifth.index("Beyond the slots") < fifth.index("</li>")
+    assert '<p id="speaker-slots">5 of 4 speaking slots taken.</p>' in html
+
+
+def test_a_campaigns_hearings_take_their_slots_in_the_admin(client, admin, campaign, upcoming):
+    client.force_login(admin)
+    html = client.get(f"/admin/campaign/campaign/{campaign.pk}/change/").content.decode()
+    assert 'name="hearings-0-speaker_slots"' in html
