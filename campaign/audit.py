@@ -50,6 +50,7 @@ READ_EVENTS = {
     "call_list": "Opened the call list",
     "supporter_page": "Opened a supporter's admin page",
     "search": "Searched supporters",
+    "api": "Read people through the OSDI API",
 }
 
 # Tracked models (app_label.ModelName) and the fields left out of entries.
@@ -81,6 +82,10 @@ def _entry(instance, action: int, changes: dict) -> LogEntry:
     context = _context()
     actor = context.get("actor")
     extra = getattr(instance, "get_additional_data", None)
+    additional = extra() if callable(extra) else None
+    if context.get("api_key"):
+        # A change made through the OSDI API: the key that made it (campaign.api.auth).
+        additional = {**(additional or {}), "api_key": context["api_key"]}
     return LogEntry(
         content_type=ContentType.objects.get_for_model(instance),
         object_pk=str(instance.pk),
@@ -92,7 +97,7 @@ def _entry(instance, action: int, changes: dict) -> LogEntry:
         actor=actor,
         actor_email=getattr(actor, "email", None),
         remote_addr=context.get("remote_addr"),
-        additional_data=extra() if callable(extra) else None,
+        additional_data=additional,
     )
 
 

@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "campaign",
 ]
 
@@ -244,6 +248,24 @@ if PUBLIC_TOKEN_MAX_AGE_DAYS < 30:
 # its owner to confirm it from the emailed link.
 SIGNUP_CONFIRM_MAX_AGE_DAYS = env.int("SIGNUP_CONFIRM_MAX_AGE_DAYS", default=7)
 RATELIMIT_IP_META_KEY = "REMOTE_ADDR"
+
+# The OSDI API (campaign.api): requests per key (its prefix), a django-ratelimit rate.
+API_RATE = env.str("API_RATE", default="120/m")
+# Everything else is set on the API's views; only the schema class is global.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Groundswell OSDI API",
+    "DESCRIPTION": "Open Supporter Data Interface 1.2 (HAL+JSON), as Action Network's v2 API.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EmailStatusEnum": "campaign.api.serializers.EMAIL_STATUSES",
+        "PhoneStatusEnum": "campaign.api.serializers.PHONE_STATUSES",
+    },
+}
 
 # CACHE (rate-limit counters must be shared between web workers)
 # ------------------------------------------------------------------------------
