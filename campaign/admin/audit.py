@@ -80,10 +80,5 @@ class AuditedReadsAdmin(admin.ModelAdmin):
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         data = super().get_export_data(file_format, request, queryset, **kwargs)
-        audit_read(
-            request,
-            "admin_export",
-            what=self.model._meta.model_name,
-            rows=queryset.count() if hasattr(queryset, "count") else None,
-        )
+        audit_read(request, "admin_export", what=self.model._meta.model_name)
         return data
