@@ -148,6 +148,7 @@ class Campaign(TimeStampedModel):
     )
     change_adopted_on = models.DateField(_("date adopted"), null=True, blank=True)
     ordinance_url = models.URLField(_("link to the ordinance"), blank=True)
+    legistar_matter_id = models.PositiveIntegerField(_("Legistar matter id"), null=True, blank=True)
 
     objects = CampaignQuerySet.as_manager()
 
@@ -223,6 +224,9 @@ class Hearing(TimeStampedModel):
         _("where to send written testimony"), blank=True, help_text=_("Email or postal address.")
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    legistar_event_id = models.PositiveIntegerField(
+        _("Legistar event id"), null=True, blank=True, unique=True
+    )
     speaker_slots = models.PositiveSmallIntegerField(
         _("speaking slots"),
         null=True,

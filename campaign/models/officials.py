@@ -13,6 +13,13 @@ class DecisionBody(TimeStampedModel):
     jurisdiction = models.CharField(_("jurisdiction"), max_length=200)
     seats = models.PositiveSmallIntegerField(_("number of seats"))
     ocd_division_id = models.CharField(_("Open Civic Data division id"), max_length=255, blank=True)
+    # Legistar Web API (webapi.legistar.com/v1/<client>/...): which client and
+    # body, what Legistar lacks (e.g. {"seats": {"<office name>": "<district>"}}),
+    # and when the last incremental import ran.
+    legistar_client = models.CharField(_("Legistar client"), max_length=100, blank=True)
+    legistar_body_id = models.PositiveIntegerField(_("Legistar body id"), null=True, blank=True)
+    legistar_config = models.JSONField(_("Legistar settings"), default=dict, blank=True)
+    legistar_synced_at = models.DateTimeField(_("Legistar last import"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -35,6 +42,9 @@ class District(TimeStampedModel):
     number = models.PositiveSmallIntegerField(_("number"), null=True, blank=True)
     name = models.CharField(_("name"), max_length=120)
     ocd_id = models.CharField(_("Open Civic Data id"), max_length=255, blank=True)
+    # A GeoJSON (Multi)Polygon: places a supporter with coordinates when
+    # their ZIP is shared by several districts.
+    boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
 
     class Meta:
         ordering = ["body", "number", "name"]
@@ -90,6 +100,12 @@ class CouncilMember(TimeStampedModel):
     term_start = models.DateField(_("term start"), null=True, blank=True)
     term_end = models.DateField(_("term end"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # One row per person and term of office: a successor is a new row on the
+    # same district (the seat), so the leaver's stances and votes stay theirs.
+    legistar_person_id = models.PositiveIntegerField(_("Legistar person id"), null=True, blank=True)
+    legistar_office_record_id = models.PositiveIntegerField(
+        _("Legistar office record id"), null=True, blank=True, unique=True
+    )
 
     objects = CouncilMemberQuerySet.as_manager()
 

@@ -167,6 +167,10 @@ class Supporter(TimeStampedModel):
     )
     zip_code = models.CharField(_("ZIP code"), max_length=5, blank=True, validators=[zip_validator])
     street_address = models.CharField(_("street address"), max_length=255, blank=True)
+    # From a geocoder (off by default) or an import: matched against district
+    # boundaries when the ZIP alone cannot tell the district.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
     district = models.ForeignKey(
         District,
         on_delete=models.SET_NULL,
