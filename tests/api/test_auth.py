@@ -15,9 +15,7 @@ from tests.api.conftest import client_for
 pytestmark = pytest.mark.django_db
 
 SIGNUP = "/api/osdi/v1/people/person_signup_helper"
-NEW_PERSON = {
-    "person": {"given_name": "Nia", "email_addresses": [{"address": "new@example.org"}]}
-}
+NEW_PERSON = {"person": {"given_name": "Nia", "email_addresses": [{"address": "new@example.org"}]}}
 
 
 def test_a_key_is_stored_only_as_its_sha256(write_key):
@@ -106,7 +104,9 @@ def factories_tag():
     return Tag.objects.create(name="volunteer")
 
 
-@pytest.mark.parametrize("path", ["", "tags", "advocacy_campaigns", "advocacy_campaigns/{campaign}"])
+@pytest.mark.parametrize(
+    "path", ["", "tags", "advocacy_campaigns", "advocacy_campaigns/{campaign}"]
+)
 def test_a_viewer_key_reads_aggregates_and_public_information(viewer_key, path):
     campaign = factories.CampaignFactory()
     response = client_for(viewer_key[1]).get("/api/osdi/v1/" + path.format(campaign=campaign.pk))
