@@ -16,11 +16,19 @@ recorded by `action_record` (campaign membership, a pledge's reminders).
 
 import datetime as dt
 import hashlib
+import io
+from uuid import uuid4
 
+import tablib
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.tmp_storages import CacheStorage
 
 from campaign.exports import FORMULA_PREFIXES
 from campaign.models import (
@@ -39,12 +47,73 @@ from campaign.models import (
     normalize_email,
     normalize_phone,
 )
-from campaign.services.imports import restore_neutralised
+from campaign.services.imports import ImportFileError, restore_neutralised, xlsx_records
 from campaign.services.intake import OWN_MEMBER, action_build, action_record, supporter_match
 
 # The same cells the streamed exports defuse (CSV injection, CWE-1236).
 FORMULA_TRIGGERS = FORMULA_PREFIXES
 HEARING_FORMAT = "%Y-%m-%d %H:%M"
+
+
+# ---------------------------------------------------------------------------
+# Bounded reading (privacy hole 1): the admin imports actions and council
+# members in the request, so a file is capped in size (the admin's import
+# form), in rows and in width, and an .xlsx is streamed at its real size.
+# ---------------------------------------------------------------------------
+
+
+def _too_many_rows() -> ImportFileError:
+    limit = settings.ADMIN_IMPORT_MAX_ROWS
+    return ImportFileError(
+        gettext(
+            "This file has more than %(limit)s rows: split it into files of at most %(limit)s rows."
+        )
+        % {"limit": f"{limit:,}"}
+    )
+
+
+class BoundedCSV(CSV):
+    def create_dataset(self, in_stream):
+        dataset = super().create_dataset(in_stream)
+        if len(dataset) > settings.ADMIN_IMPORT_MAX_ROWS:
+            raise _too_many_rows()
+        return dataset
+
+
+class BoundedXLSX(XLSX):
+    def create_dataset(self, in_stream):
+        limit = settings.ADMIN_IMPORT_MAX_ROWS
+        records = xlsx_records(io.BytesIO(in_stream), max_rows=limit)
+        dataset = tablib.Dataset()
+        try:
+            header = next(records, None)
+            if header is None:
+                return dataset
+            while header and header[-1] is None:
+                header.pop()
+            dataset.headers = header
+            for values in records:
+                values = values[: len(header)]
+                # Empty rows (also those between far-apart rows) say nothing.
+                if any(value is not None for value in values):
+                    dataset.append(values + [None] * (len(header) - len(values)))
+        except ImportFileError as error:
+            if str(error).startswith("This file has more than"):
+                raise _too_many_rows() from None
+            raise
+        return dataset
+
+
+class PreviewStorage(CacheStorage):
+    """The uploaded file between the admin's import preview and its
+    confirmation: in the cache, expiring after IMPORT_PREVIEW_SECONDS, so a
+    preview nobody confirms leaves no copy behind (import-export's default
+    wrote it to the temp folder, removed only on confirmation)."""
+
+    def save(self, data):
+        if not self.name:
+            self.name = uuid4().hex
+        cache.set(self.CACHE_PREFIX + self.name, data, settings.IMPORT_PREVIEW_SECONDS)
 
 
 def neutralise_formula(value):

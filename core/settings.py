@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "rest_framework",
     "django_filters",
@@ -84,6 +87,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor this session.
+    "django_otp.middleware.OTPMiddleware",
+    # Coordinators and admins without two-factor reach only its set-up page.
+    "core.two_factor.TwoFactorMiddleware",
     # Before any view (and the CSRF check) reads request.POST.
     "core.middleware.AnonymousBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -150,11 +157,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard:index"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock a username+IP after repeated failures, then let it cool off
-# (the default cooloff is "locked forever until an admin resets it").
+# Two-factor sign-in (django-otp: an authenticator app's TOTP codes, plus
+# single-use backup codes). Every staff account may turn it on; with
+# REQUIRE_2FA, coordinators and admins must, and reach nothing else until they
+# have. Off by default only with DEBUG on (local development).
+REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = COALITION_NAME
+TWO_FACTOR_BACKUP_CODES = 10
+
+# Sessions: SESSION_COOKIE_AGE for any session; a staff sign-in ends
+# STAFF_SESSION_HOURS after it was made, however active (a laptop left open in
+# a meeting room is not signed in the next morning).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=14 * 24 * 3600)
+STAFF_SESSION_HOURS = env.float("STAFF_SESSION_HOURS", default=12.0)
+if STAFF_SESSION_HOURS <= 0 or SESSION_COOKIE_AGE <= 0:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE and STAFF_SESSION_HOURS must be positive.")
+
+# django-axes: lock a username+IP after repeated failures (a wrong password or
+# a wrong two-factor code), then let it cool off (the default cooloff is
+# "locked forever until an admin resets it"). One address is also locked,
+# for every username, after AXES_IP_FAILURE_LIMIT failures in the cooloff
+# window (password spraying); it is higher because a shared office address
+# carries several people's typos. Axes compares every lockout parameter with
+# one limit, so core.lockout's handler applies the second one.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_IP_FAILURE_LIMIT = env.int("AXES_IP_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "core.lockout.LoginFailureHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "errors/lockout.html"
 # The client IP is set once by core.middleware.TrustedClientIPMiddleware.
@@ -304,6 +334,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # import-export: an import is one transaction, validated by the model.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Import limits (privacy hole 1: a few-KB .xlsx declaring A1:XFD1048576 took
+# a process to 2.9 GB; a 52 MB CSV ran 80 s in a request). Supporter imports
+# (/imports/ and the admin's) run as background jobs up to these:
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=50 * 2**20)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# What an .xlsx may unpack to (its sheets and shared strings are XML).
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=200 * 2**20)
+# The admin's action and council member imports run in the request.
+ADMIN_IMPORT_MAX_UPLOAD_BYTES = env.int("ADMIN_IMPORT_MAX_UPLOAD_BYTES", default=5 * 2**20)
+ADMIN_IMPORT_MAX_ROWS = env.int("ADMIN_IMPORT_MAX_ROWS", default=5_000)
+# Between an admin import's preview and its confirmation the file waits in
+# the cache for at most this long, never in the temp folder (an unconfirmed
+# preview used to leave its copy there for good).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "campaign.resources.PreviewStorage"
+IMPORT_PREVIEW_SECONDS = env.int("IMPORT_PREVIEW_SECONDS", default=3600)
 # The admin import preview keeps the uploaded file until it is confirmed: in
 # MEDIA_ROOT/django-import-export/, where the daily retention pass deletes
 # those never confirmed (the system temp folder is not ours to sweep).

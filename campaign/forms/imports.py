@@ -3,6 +3,8 @@
 import zipfile
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Campaign, Channel
@@ -12,7 +14,6 @@ from campaign.services.imports import (
     consent_source,
 )
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # The note is recorded after "import: " in a 100-character source.
 CONSENT_NOTE_MAX = len(consent_source("x" * 200)) - len(CONSENT_SOURCE_PREFIX)
 
@@ -67,8 +68,11 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("Upload a .csv or .xlsx file (save the spreadsheet as CSV UTF-8 or Excel).")
             )
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB; split it."))
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s; split it.")
+                % {"size": filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}
+            )
         if name.endswith(".xlsx") and not zipfile.is_zipfile(upload):
             raise forms.ValidationError(_("This is not a readable Excel (.xlsx) file."))
         upload.seek(0)

@@ -48,6 +48,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
@@ -138,6 +139,8 @@ _SECTORS = {
 }
 # A file with every row broken must not make a multi-megabyte JSON column.
 MAX_REPORTED_ERRORS = 5000
+# Columns read from a spreadsheet: the importers know a dozen or so.
+MAX_COLUMNS = 64
 PROGRESS_EVERY = 5000
 # Channels a file can attest ("these people agreed to ...").
 ATTESTABLE = (Channel.EMAIL, Channel.SMS)
@@ -295,18 +298,47 @@ def _csv_records(text: Iterable[str]) -> Iterator[list]:
         raise ImportFileError("The file is not UTF-8 text (save it as CSV UTF-8).") from None
 
 
-def _xlsx_records(handle) -> Iterator[list]:
-    """The first sheet's rows (cell values as the workbook stores them)."""
+def too_many_rows(limit: int) -> str:
+    return f"This file has more than {limit:,} rows: split it into files of at most {limit:,} rows."
+
+
+def xlsx_records(handle, *, max_rows: int) -> Iterator[list]:
+    """The first sheet's rows (cell values as the workbook stores them), at
+    most `max_rows` after the header and MAX_COLUMNS wide.
+
+    The sheet's declared size is not trusted: a few-KB file declaring (or
+    holding one cell at) A1:XFD1048576 was read as a billion empty cells. Rows
+    are streamed (openpyxl read-only), the row limit counts spreadsheet rows
+    including empty ones, and ImportFileError says when it is passed."""
     try:
+        with zipfile.ZipFile(handle) as archive:
+            # zipfile never inflates a member past its declared size.
+            unpacked = sum(member.file_size for member in archive.infolist())
+        handle.seek(0)
+        if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+            raise ImportFileError(
+                "This Excel file unpacks to more than "
+                f"{settings.IMPORT_MAX_UNPACKED_BYTES // 2**20} MB: save it as CSV, or split it."
+            )
         book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         sheet = book.worksheets[0]
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError):
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as error:
+        if isinstance(error, ImportFileError):
+            raise
         raise ImportFileError("Not a readable Excel file (save it as .xlsx or CSV).") from None
     try:
-        for values in sheet.iter_rows(values_only=True):
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_row=max_rows + 2, max_col=MAX_COLUMNS, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            if number > max_rows + 1:
+                raise ImportFileError(too_many_rows(max_rows))
             yield list(values)
     finally:
         book.close()
+
+
+def _xlsx_records(handle) -> Iterator[list]:
+    return xlsx_records(handle, max_rows=settings.IMPORT_MAX_ROWS)
 
 
 def _rows(records: Iterable[list]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -319,6 +351,8 @@ def _rows(records: Iterable[list]) -> Iterator[tuple[int, dict[str, str]]]:
     row = 1
     for cells in records:
         row += 1
+        if row - 1 > settings.IMPORT_MAX_ROWS:
+            raise ImportFileError(too_many_rows(settings.IMPORT_MAX_ROWS))
         values = {name: _cell_text(cell, name) for name, cell in zip(names, cells, strict=False)}
         if any(values.values()):
             yield row, values
