@@ -17,18 +17,15 @@ recorded by `action_record` (campaign membership, a pledge's reminders).
 import datetime as dt
 import hashlib
 import io
-from uuid import uuid4
 
 import tablib
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.tmp_storages import CacheStorage
 
 from campaign.exports import FORMULA_PREFIXES
 from campaign.models import (
@@ -102,18 +99,6 @@ class BoundedXLSX(XLSX):
                 raise _too_many_rows() from None
             raise
         return dataset
-
-
-class PreviewStorage(CacheStorage):
-    """The uploaded file between the admin's import preview and its
-    confirmation: in the cache, expiring after IMPORT_PREVIEW_SECONDS, so a
-    preview nobody confirms leaves no copy behind (import-export's default
-    wrote it to the temp folder, removed only on confirmation)."""
-
-    def save(self, data):
-        if not self.name:
-            self.name = uuid4().hex
-        cache.set(self.CACHE_PREFIX + self.name, data, settings.IMPORT_PREVIEW_SECONDS)
 
 
 def neutralise_formula(value):

@@ -344,11 +344,6 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=200 * 2
 # The admin's action and council member imports run in the request.
 ADMIN_IMPORT_MAX_UPLOAD_BYTES = env.int("ADMIN_IMPORT_MAX_UPLOAD_BYTES", default=5 * 2**20)
 ADMIN_IMPORT_MAX_ROWS = env.int("ADMIN_IMPORT_MAX_ROWS", default=5_000)
-# Between an admin import's preview and its confirmation the file waits in
-# the cache for at most this long, never in the temp folder (an unconfirmed
-# preview used to leave its copy there for good).
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "campaign.resources.PreviewStorage"
-IMPORT_PREVIEW_SECONDS = env.int("IMPORT_PREVIEW_SECONDS", default=3600)
 # The admin import preview keeps the uploaded file until it is confirmed: in
 # MEDIA_ROOT/django-import-export/, where the daily retention pass deletes
 # those never confirmed (the system temp folder is not ours to sweep).

@@ -4,7 +4,8 @@ A 1.6 KB .xlsx declaring A1:XFD1048576 took a process from 83 MB to 2.9 GB
 (the admin read the sheet at its declared size) and a 52 MB CSV ran 80 s in
 the request. Now: uploads are capped, sheets are read row by row at their
 real size with a row limit, a larger file is refused with the reason, and
-an unconfirmed admin preview leaves no copy in the temp folder."""
+an unconfirmed admin preview leaves no copy in the temp folder (it waits in
+MEDIA_ROOT/django-import-export/, swept by the retention pass)."""
 
 import io
 import re
