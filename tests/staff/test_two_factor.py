@@ -196,3 +196,9 @@ def test_an_admin_signs_in_to_the_admin_with_a_code(client, admin, require_2fa):
         {"username": "admin", "password": PASSWORD, "otp_token": code(device, drift=1)},
     )
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_dashboard_links_every_staff_account_to_two_factor(client, viewer):
+    client.force_login(viewer)
+    body = client.get("/dashboard/").content.decode()
+    assert 'href="/accounts/two-factor/"' in body
