@@ -8,10 +8,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Campaign, Channel
+from campaign.services.import_presets import PRESETS
 from campaign.services.imports import (
     COLUMNS,
     CONSENT_SOURCE_PREFIX,
+    ImportFileError,
     consent_source,
+    file_header_read,
+    file_mapping_choose,
 )
 
 # The note is recorded after "import: " in a 100-character source.
@@ -28,6 +32,19 @@ class ImportUploadForm(forms.Form):
                 "accept": ".csv,.xlsx,text/csv,"
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             }
+        ),
+    )
+    source = forms.ChoiceField(
+        choices=[
+            ("", _("Recognise it from the header row")),
+            ("groundswell", _("Groundswell's own columns")),
+            *((preset.key, preset.label) for preset in PRESETS.values()),
+        ],
+        required=False,
+        label=_("Exported from"),
+        help_text=_(
+            "Files exported from Action Network, NationBuilder, Mobilize or EveryAction/VAN "
+            "are recognised by their columns; pick the tool if yours is not."
         ),
     )
     campaign = forms.ModelChoiceField(
@@ -81,6 +98,17 @@ class ImportUploadForm(forms.Form):
     def clean(self):
         data = super().clean()
         consents = data.get("consents") or []
+        self.source, self.column_map = "", {}
+        if data.get("file") is not None:
+            self._mapping_choose(data["file"], data.get("source") or "")
+        if consents and self.source not in ("", "groundswell"):
+            self.add_error(
+                "consents",
+                _(
+                    "This file says who agreed, person by person, in its opt-in columns: "
+                    "leave these unticked."
+                ),
+            )
         if consents and not (data.get("consent_note") or "").strip():
             self.add_error(
                 "consent_note",
@@ -96,6 +124,16 @@ class ImportUploadForm(forms.Form):
             )
         return data
 
+    def _mapping_choose(self, upload, picked: str) -> None:
+        """The tool the file came from and its column mapping (import_presets)."""
+        try:
+            header = file_header_read(handle=upload, excel=upload.name.lower().endswith(".xlsx"))
+            self.source, self.column_map = file_mapping_choose(header, picked)
+        except ImportFileError as error:
+            self.add_error("source" if picked else "file", str(error))
+        finally:
+            upload.seek(0)
+
     def job_kwargs(self) -> dict:
         """The arguments of `import_job_create` this form gives."""
         data = self.cleaned_data
@@ -104,4 +142,6 @@ class ImportUploadForm(forms.Form):
             "campaign": data["campaign"],
             "consents": data["consents"],
             "consent_note": data["consent_note"],
+            "source": self.source,
+            "column_map": self.column_map,
         }

@@ -38,11 +38,14 @@ both. All of it is one transaction: every good row lands or none.
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import io
+import itertools
 import logging
 import operator
 import re
+import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,6 +53,8 @@ from dataclasses import dataclass, field
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
 from django.utils import timezone
@@ -63,10 +68,17 @@ from campaign.models import (
     Language,
     Sector,
     Supporter,
+    SupporterIdentifier,
     Tag,
     normalize_email,
     normalize_phone,
     normalize_zip,
+)
+from campaign.services.import_presets import (
+    PRESETS,
+    column_map_build,
+    preset_detect,
+    preset_row,
 )
 from campaign.services.intake import (
     APPLIED_FIELDS,
@@ -85,7 +97,7 @@ from campaign.services.intake import (
     supporter_build,
     supporters_tag_non_constituent,
 )
-from campaign.services.privacy import ERASED_REFUSAL, suppressed_among
+from campaign.services.privacy import ERASED_REFUSAL, IMPORT_PREVIEW_FOLDER, suppressed_among
 from core import celery_app
 
 logger = logging.getLogger(__name__)
@@ -176,6 +188,10 @@ class ImportRow(PersonInput):
 
     row: int = 0
     tags: tuple[str, ...] = ()
+    # From another tool's export (import_presets): the channels this row's
+    # opt-in columns attest, and the tool's own id as (scheme, value).
+    consents: tuple[str, ...] = ()
+    identifiers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -341,21 +357,50 @@ def _xlsx_records(handle) -> Iterator[list]:
     return xlsx_records(handle, max_rows=settings.IMPORT_MAX_ROWS)
 
 
-def _rows(records: Iterable[list]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(spreadsheet row number, values as text) per data row; the header is row 1."""
+def _rows(
+    records: Iterable[list], column_map: dict[str, str] | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """(spreadsheet row number, values as text) per data row; the header is row 1.
+    With a `column_map` ({"<column in the file>": "<our field>"}), only the
+    mapped columns are read, and a field several columns give takes the first
+    non-blank one in the map's order."""
     records = iter(records)
     header = next(records, None)
     if header is None:
         raise ImportFileError("The file is empty.")
-    names = _header_names(header)
+    read = _mapped_columns(header, column_map) if column_map else None
+    names = _header_names(header) if read is None else []
     row = 1
     for cells in records:
         row += 1
         if row - 1 > settings.IMPORT_MAX_ROWS:
             raise ImportFileError(too_many_rows(settings.IMPORT_MAX_ROWS))
-        values = {name: _cell_text(cell, name) for name, cell in zip(names, cells, strict=False)}
+        if read is None:
+            values = {n: _cell_text(cell, n) for n, cell in zip(names, cells, strict=False)}
+        else:
+            values = _mapped_values(read, cells)
         if any(values.values()):
             yield row, values
+
+
+def _mapped_columns(header: list, column_map: dict[str, str]) -> list[tuple[int, str]]:
+    """(position in the row, our field) of each mapped column the header has."""
+    position = {_cell_text(cell).lstrip("\ufeff"): i for i, cell in enumerate(header)}
+    read = [(position[column], name) for column, name in column_map.items() if column in position]
+    names = {name for _i, name in read}
+    if "first_name" not in names:
+        raise ImportFileError("The column mapping gives no first name.")
+    if "email" not in names and "phone" not in names:
+        raise ImportFileError("The column mapping gives no email or phone.")
+    return read
+
+
+def _mapped_values(read: list[tuple[int, str]], cells: list) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for index, name in read:
+        if not values.get(name) and index < len(cells):
+            values[name] = _cell_text(cells[index], name)
+    return values
 
 
 def supporters_parse(
@@ -364,21 +409,29 @@ def supporters_parse(
     records: Iterable[list] | None = None,
     on_progress=None,
     progress_every: int = PROGRESS_EVERY,
+    source: str = "",
+    column_map: dict[str, str] | None = None,
 ) -> ParsedFile:
     """Validate every row of a CSV (`text`, an iterable of lines) or of
-    already split `records` (the header first).
+    already split `records` (the header first), read through `column_map`
+    when given; a `source` naming a preset (import_presets.PRESETS) reads its
+    opt-in and id columns too.
 
     Side effects: none, except calling `on_progress(rows_done)` every
     `progress_every` rows. Raises ImportFileError when the file itself is unusable."""
     parsed = ParsedFile()
-    for row, values in _rows(_csv_records(text) if records is None else records):
+    preset = PRESETS.get(source) if column_map else None
+    for row, values in _rows(_csv_records(text) if records is None else records, column_map):
         parsed.total_rows += 1
         if on_progress and parsed.total_rows % progress_every == 0:
             on_progress(parsed.total_rows)
         problems: list[tuple[str, str]] = []
+        extras = {}
+        if preset is not None:
+            values, extras = preset_row(preset, values)
         person = _clean_row(values, row, problems)
         if not problems:
-            parsed.people.append(person)
+            parsed.people.append(dataclasses.replace(person, **extras) if extras else person)
             continue
         parsed.error_rows += 1
         for field_name, reason in problems:
@@ -625,9 +678,11 @@ def _record(
     campaign: Campaign | None,
     consents: Iterable[str],
     consent_note: str,
+    tool: str = "",
 ) -> None:
     supporters = {p.supporter.pk: p.supporter for p in people}
     _tags_add(people)
+    _identifiers_add(people)
     if campaign is not None:
         memberships_record(
             pairs=((campaign.pk, pk) for pk in supporters), source=ActionSource.IMPORT
@@ -646,6 +701,46 @@ def _record(
         )
     if Channel.SMS in consents and campaign is not None:
         sms_consents_request(supporters=supporters.values(), campaign=campaign, wording=source)
+    _row_consents_record(people, preset=PRESETS.get(tool), campaign=campaign)
+
+
+def _identifiers_add(people: list[_Person]) -> None:
+    """Keep the ids other tools gave (`scheme:value` as sent); an id already
+    kept, for whoever, stays as it is."""
+    SupporterIdentifier.objects.bulk_create(
+        [
+            SupporterIdentifier(supporter_id=p.supporter.pk, scheme=scheme, value=value[:200])
+            for p in people
+            for scheme, value in {pair for row in p.rows for pair in row.identifiers}
+        ],
+        ignore_conflicts=True,
+        batch_size=CHUNK,
+    )
+
+
+def _row_consents_record(people: list[_Person], *, preset, campaign: Campaign | None) -> None:
+    """The consents a preset's rows attest, each person's own (see
+    import_presets): email recorded, texts asked to be confirmed by a YES
+    (which needs the campaign the text names)."""
+    if preset is None:
+        return
+    attested = {
+        channel: [p.supporter for p in people if any(channel in r.consents for r in p.rows)]
+        for channel in ATTESTABLE
+    }
+    if attested[Channel.EMAIL]:
+        consents_record_attested(
+            supporter_ids=[s.pk for s in attested[Channel.EMAIL]],
+            channel=Channel.EMAIL,
+            source=consent_source(preset.consent_note("email_opt_in")),
+            campaign=campaign,
+        )
+    if attested[Channel.SMS] and campaign is not None:
+        sms_consents_request(
+            supporters=attested[Channel.SMS],
+            campaign=campaign,
+            wording=consent_source(preset.consent_note("sms_opt_in")),
+        )
 
 
 def supporters_import(
@@ -658,6 +753,8 @@ def supporters_import(
     on_progress=None,
     progress_every: int = PROGRESS_EVERY,
     method=None,
+    source: str = "",
+    column_map: dict[str, str] | None = None,
 ) -> ImportResult:
     """Import supporters from CSV `text` (an iterable of lines) or `records`
     (rows of cells, the header first), for `campaign` (or none), with the
@@ -668,7 +765,8 @@ def supporters_import(
     transaction; bad rows are skipped and reported as {"row", "field", "error"}
     (row numbers as a spreadsheet shows them: the header is row 1).
     `method` is "postgresql" or "portable"; by default the fastest the
-    database supports.
+    database supports. `column_map` and `source`: see `supporters_parse`; a
+    preset's rows bring their own attested consents and foreign ids.
 
     Side effects: INSERTs/UPDATEs supporters, tags; with a campaign,
     memberships and non-constituent tags; attested email consents (ledger
@@ -680,7 +778,12 @@ def supporters_import(
     if consents and not consent_note.strip():
         raise ValueError("an attested consent needs a note saying where it was given")
     parsed = supporters_parse(
-        text=text, records=records, on_progress=on_progress, progress_every=progress_every
+        text=text,
+        records=records,
+        on_progress=on_progress,
+        progress_every=progress_every,
+        source=source,
+        column_map=column_map,
     )
     _erased_rows_skip(parsed)
     if method is None:
@@ -697,6 +800,7 @@ def supporters_import(
             campaign=campaign,
             consents=consents,
             consent_note=consent_note,
+            tool=source,
         )
     created = sum(1 for p in people if p.created)
     return ImportResult(
@@ -720,10 +824,13 @@ def import_job_create(
     campaign: Campaign | None = None,
     consents: Iterable[str] = (),
     consent_note: str = "",
+    source: str = "",
+    column_map: dict[str, str] | None = None,
 ) -> ImportJob:
     """Store the uploaded file (CSV or .xlsx) as a queued job, with the
-    campaign it is for and the consents it attests (see `supporters_import`);
-    a worker runs it after commit.
+    campaign it is for, the consents it attests (see `supporters_import`),
+    the tool it came from and its column mapping (`source`, `column_map`,
+    see import_presets); a worker runs it after commit.
 
     Side effects: saves the file under MEDIA_ROOT/imports/, INSERTs an
     ImportJob, enqueues `import_job_run_task` when the transaction commits. If
@@ -738,6 +845,8 @@ def import_job_create(
         campaign=campaign,
         attested_consents=consents,
         consent_note=consent_note.strip() if consents else "",
+        source=source,
+        column_map=column_map or {},
     )
     job.file.save(file.name.rsplit("/", 1)[-1], file, save=False)
     job.save()
@@ -819,6 +928,8 @@ def import_job_run(
                 on_progress=progress,
                 progress_every=progress_every,
                 method=method,
+                source=job.source,
+                column_map=job.column_map,
             )
     except ImportFileError as error:
         job.status = ImportJob.Status.FAILED
@@ -837,3 +948,99 @@ def import_job_run(
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+# ---------------------------------------------------------------------------
+# Before the job: the header, the mapping and the first rows, nothing written
+# ---------------------------------------------------------------------------
+
+PREVIEW_ROWS = 5
+
+
+def _records_open(handle, *, excel: bool) -> Iterator[list]:
+    if excel:
+        return _xlsx_records(handle)
+    return _csv_records(io.TextIOWrapper(handle, encoding="utf-8-sig", newline=""))
+
+
+def file_header_read(*, handle, excel: bool) -> list[str]:
+    """The header row of an uploaded file, as text. Raises ImportFileError
+    for an empty or unreadable file. Side effects: none (reads `handle`)."""
+    if excel:
+        header = next(iter(_xlsx_records(handle)), None)
+    else:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        try:
+            header = next(iter(_csv_records(text)), None)
+        finally:
+            # The upload stays open for the form and the job.
+            text.detach()
+    if not header or not any(_cell_text(cell) for cell in header):
+        raise ImportFileError("The file is empty.")
+    return [_cell_text(cell).lstrip("\ufeff") for cell in header]
+
+
+def file_mapping_choose(header: list[str], source: str = "") -> tuple[str, dict[str, str]]:
+    """(source, column_map) for a header row: the preset `source` names, else
+    the one the header is recognised as, else Groundswell's own columns
+    ("groundswell", no map). Raises ImportFileError when a picked preset finds
+    none of its columns."""
+    preset = PRESETS.get(source) if source else preset_detect(header)
+    if preset is None:
+        return "groundswell", {}
+    column_map = column_map_build(preset, header)
+    fields = set(column_map.values())
+    if "first_name" not in fields or not fields & {"email", "phone"}:
+        raise ImportFileError(
+            f"This file does not have the {preset.label} export's columns for a first name "
+            "and an email or phone."
+        )
+    return preset.key, column_map
+
+
+def supporters_preview(
+    *, handle, excel: bool, source: str, column_map: dict[str, str], rows: int = PREVIEW_ROWS
+) -> ParsedFile:
+    """The first `rows` data rows as the job will read them (the same parse),
+    valid ones in `people`, the others in `errors`. Side effects: none."""
+    records = itertools.islice(_records_open(handle, excel=excel), rows + 1)
+    return supporters_parse(records=records, source=source, column_map=column_map or None)
+
+
+def file_mapping_describe(
+    header: list[str], source: str, column_map: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(column in the file, our field or "" when the column is not read), in
+    the file's order, for the preview."""
+    if column_map:
+        return [(column, column_map.get(column, "")) for column in header]
+    described = []
+    for column in header:
+        name = column.lower()
+        name = _HEADER_ALIASES.get(name, name.replace(" ", "_"))
+        described.append((column, name if name in COLUMNS else ""))
+    return described
+
+
+def import_file_stage(*, file) -> str:
+    """Keep an upload until its preview is confirmed; returns its storage path.
+
+    Side effects: writes the file in the admin import previews' folder, which
+    the retention pass empties after RETAIN_IMPORT_PREVIEW_HOURS (a preview
+    never confirmed leaves nothing behind)."""
+    extension = ".xlsx" if file.name.lower().endswith(".xlsx") else ".csv"
+    return default_storage.save(f"{IMPORT_PREVIEW_FOLDER}/{uuid.uuid4().hex}{extension}", file)
+
+
+def import_job_create_staged(*, path: str, name: str, **job) -> ImportJob | None:
+    """`import_job_create` for a staged upload (`import_file_stage`), or None
+    when it is gone (already confirmed, or past its retention).
+
+    Side effects: those of `import_job_create`; the staged file is deleted
+    when the transaction commits."""
+    if not default_storage.exists(path):
+        return None
+    with default_storage.open(path, "rb") as handle:
+        created = import_job_create(file=File(handle, name=name), **job)
+    transaction.on_commit(lambda: default_storage.delete(path), robust=True)
+    return created

@@ -1,4 +1,5 @@
-"""The upload answers at once with a queued job; the progress page shows it."""
+"""The upload shows how the file will be read; Start import answers at once
+with a queued job; the progress page shows it."""
 
 import pytest
 from django.core.files.base import ContentFile
@@ -13,6 +14,13 @@ pytestmark = pytest.mark.django_db
 CSV = b"first_name,email\nAna,ana@example.org\n"
 
 
+def upload_and_start(client, data):
+    """Upload, then Start import on the preview (tests/import_presets covers the preview)."""
+    preview = client.post(reverse("imports:upload"), data)
+    assert preview.status_code == 302 and ImportJob.objects.count() == 0
+    return client.post(preview["Location"])
+
+
 @pytest.fixture
 def enqueued(monkeypatch):
     calls = []
@@ -25,9 +33,7 @@ def test_the_upload_creates_a_queued_job_and_redirects_to_its_page(
 ):
     client.force_login(coordinator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("imports:upload"), {"file": SimpleUploadedFile("people.csv", CSV)}
-        )
+        response = upload_and_start(client, {"file": SimpleUploadedFile("people.csv", CSV)})
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("imports:detail", args=[job.pk])
@@ -91,8 +97,8 @@ def test_the_upload_asks_which_campaign_and_which_consents_the_file_attests(
     client.force_login(coordinator)
     page = client.get(reverse("imports:upload")).content.decode()
     assert 'name="campaign"' in page and 'name="consents"' in page
-    response = client.post(
-        reverse("imports:upload"),
+    response = upload_and_start(
+        client,
         {
             "file": SimpleUploadedFile("people.csv", CSV),
             "campaign": pine_county["campaign"].pk,
@@ -144,8 +150,6 @@ def test_the_upload_takes_an_excel_file(client, coordinator, enqueued):
 
     client.force_login(coordinator)
     content = xlsx([["first_name", "email"], ["Ana", "ana@example.org"]])
-    response = client.post(
-        reverse("imports:upload"), {"file": SimpleUploadedFile("people.xlsx", content)}
-    )
+    response = upload_and_start(client, {"file": SimpleUploadedFile("people.xlsx", content)})
     assert response.status_code == 302
     assert ImportJob.objects.get().file.name.endswith(".xlsx")
