@@ -73,6 +73,7 @@ from campaign.services.intake import (
     sms_consents_request,
     supporter_intake,
 )
+from campaign.services.legistar import LegistarError, legistar_import
 from campaign.services.stances import stance_record
 from campaign.services.supporters import supporter_unsubscribe
 from campaign.tokens import supporter_action_links_active, supporter_links_revoke
@@ -166,6 +167,37 @@ class DecisionBodyAdmin(admin.ModelAdmin):
     list_display = ("name", "jurisdiction", "seats")
     search_fields = ("name", "jurisdiction")
     inlines = [DistrictInline]
+    actions = ["import_from_legistar"]
+
+    @admin.action(description=_("Import from Legistar"), permissions=["change"])
+    def import_from_legistar(self, request, queryset):
+        for body in queryset:
+            try:
+                report = legistar_import(body=body)
+            except LegistarError as error:
+                self.message_user(
+                    request,
+                    _("%(body)s: Legistar could not be read (%(error)s).")
+                    % {"body": body, "error": error},
+                    messages.ERROR,
+                )
+                continue
+            kinds = {
+                "members": _("members"),
+                "hearings": _("hearings"),
+                "votes": _("votes"),
+                "campaigns": _("campaigns"),
+            }
+            counts = "; ".join(
+                _("%(kind)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged")
+                % {"kind": kinds[kind], **dataclasses.asdict(tally)}
+                for kind, tally in report.kinds().items()
+            )
+            self.message_user(request, f"{body}: {counts}", messages.SUCCESS)
+            for problem in report.problems:
+                self.message_user(
+                    request, _("Not imported: %(problem)s") % {"problem": problem}, messages.WARNING
+                )
 
 
 class DistrictZipInline(admin.TabularInline):
