@@ -490,11 +490,14 @@ CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=60)
 if CALL_CLAIM_BATCH < 1 or CALL_CLAIM_MINUTES < 1:
     raise ImproperlyConfigured("CALL_CLAIM_BATCH and CALL_CLAIM_MINUTES must be at least 1.")
 
-# PHONE BANK (issue 11): "Claim my next N" on the call list, held this long.
-CALL_CLAIM_BATCH = env.int("CALL_CLAIM_BATCH", default=10)
-CALL_CLAIM_MINUTES = env.int("CALL_CLAIM_MINUTES", default=60)
-if CALL_CLAIM_BATCH < 1 or CALL_CLAIM_MINUTES < 1:
-    raise ImproperlyConfigured("CALL_CLAIM_BATCH and CALL_CLAIM_MINUTES must be at least 1.")
+# LEGISTAR (issue 13): the decision body from the Legistar Web API
+# ------------------------------------------------------------------------------
+# https://webapi.legistar.com/Home/Examples. Most clients need no token; a
+# client that asks for one gets it as the `token` query parameter.
+LEGISTAR_API_URL = env.str("LEGISTAR_API_URL", default="https://webapi.legistar.com/v1")
+LEGISTAR_TOKEN = env.str("LEGISTAR_TOKEN", default="")
+LEGISTAR_PAGE_SIZE = env.int("LEGISTAR_PAGE_SIZE", default=1000)  # Legistar's maximum
+LEGISTAR_TIMEOUT = env.int("LEGISTAR_TIMEOUT", default=30)  # seconds a request
 
 # PRIVACY AND RETENTION (issue 12): how long personal data is kept
 # ------------------------------------------------------------------------------
