@@ -20,6 +20,7 @@ urlpatterns = [
         public.campaign_hearing_ics,
         name="hearing_ics",
     ),
+    path("c/<slug:slug>/hearings.ics", public.campaign_hearings_ics, name="hearings_ics"),
     path("a/<str:token>/", public.action_page, name="action_page"),
     path("a/<str:token>/done/<int:action_id>/", public.action_done, name="action_done"),
     path("a/<str:token>/add/<int:campaign_id>/", public.action_add, name="action_add"),

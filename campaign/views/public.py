@@ -2,11 +2,8 @@
 page, its calendar file, and unsubscribe. No login: /a/ and /u/ links carry
 opaque, revocable tokens (campaign.tokens)."""
 
-import datetime as dt
-import zoneinfo
 from urllib.parse import quote, urlencode
 
-import icalendar
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -46,6 +43,7 @@ from campaign.services.asks import (
     self_report_allowed,
     self_report_status,
 )
+from campaign.services.calendars import calendar_build, campaign_hearings_feed, hearing_event
 from campaign.services.intake import PersonInput, action_record
 from campaign.services.signup import (
     SignupRequest,
@@ -691,34 +689,30 @@ def _ics_response(request, hearing: Hearing | None, language: str) -> HttpRespon
 
 
 def hearing_ics(request, hearing: Hearing, language: str) -> bytes:
-    """One VEVENT in the coalition's time zone (with its VTIMEZONE), so a
-    phone's calendar shows the local time wherever the phone is set."""
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    starts = hearing.starts_at.astimezone(zone)
-    ends = (hearing.ends_at or hearing.starts_at + dt.timedelta(hours=2)).astimezone(zone)
-    campaign = hearing.campaign
+    """One hearing as a calendar file (campaign.services.calendars)."""
+    page = request.build_absolute_uri(reverse("public:campaign", args=[hearing.campaign.slug]))
+    event = hearing_event(hearing, language=language, host=request.get_host(), page_url=page)
+    return calendar_build([event])
+
+
+@require_GET
+def campaign_hearings_ics(request, slug):
+    """A public campaign's hearings as a feed a calendar subscribes to
+    (webcal://): every hearing not yet over, a moved one with the same UID and
+    a higher SEQUENCE, a cancelled one as CANCELLED."""
+    campaign = selectors.campaign_public_get(slug=slug, with_body=False)
     page = request.build_absolute_uri(reverse("public:campaign", args=[campaign.slug]))
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Groundswell//Hearing//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = icalendar.Event()
-    event.add("uid", f"hearing-{hearing.pk}@{request.get_host().split(':')[0]}")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", starts)
-    event.add("dtend", ends)
-    event.add("summary", hearing.localized_title(language))
-    location = ", ".join(part for part in (hearing.location_name, hearing.address) if part)
-    if location:
-        event.add("location", location.replace("\n", ", "))
-    description = [campaign.localized("name", language), page]
-    if hearing.online_url:
-        description.append(hearing.online_url)
-    event.add("description", "\n".join(description))
-    event.add("url", page)
-    calendar.add_component(event)
-    calendar.add_missing_timezones()
-    return calendar.to_ical()
+    response = HttpResponse(
+        campaign_hearings_feed(
+            campaign=campaign,
+            language=_current_language(),
+            host=request.get_host(),
+            page_url=page,
+        ),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'inline; filename="hearings.ics"'
+    return response
 
 
 # /u/<token>/
