@@ -1,6 +1,6 @@
 """/api/osdi/v1/ (namespace "osdi")."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from campaign.api import views
 
@@ -40,4 +40,6 @@ urlpatterns = [
         views.RecordOutreachHelper.as_view(),
         name="record_outreach_helper",
     ),
+    # Anything else under the API (a negative id, a typo) is a JSON 404, not the site's page.
+    re_path(r"^.*$", views.not_found),
 ]

@@ -5,9 +5,11 @@ from urllib.parse import urlparse
 
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -77,6 +79,14 @@ class OsdiView(generics.GenericAPIView):
 
     def key_prefix(self) -> str:
         return self.request.auth.prefix
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    # Exempt like the API's views (a key, no cookie): a POST gets this 404, not CSRF's 403 page.
+    return JsonResponse(
+        {"detail": "Not found."}, status=404, content_type=hal.HalJSONRenderer.media_type
+    )
 
 
 def _linked_pk(data: dict, rel: str, url_name: str) -> int:
