@@ -297,24 +297,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# The OSDI API (campaign.api): requests per key (its prefix), a django-ratelimit rate.
-API_RATE = env.str("API_RATE", default="120/m")
-# Everything else is set on the API's views; only the schema class is global.
-REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Groundswell OSDI API",
-    "DESCRIPTION": "Open Supporter Data Interface 1.2 (HAL+JSON), as Action Network's v2 API.",
-    "VERSION": "1",
-    "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI from the sidecar package: no CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "EmailStatusEnum": "campaign.api.serializers.EMAIL_STATUSES",
-        "PhoneStatusEnum": "campaign.api.serializers.PHONE_STATUSES",
-    },
-}
-
 # CACHE (rate-limit counters must be shared between web workers)
 # ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
