@@ -2,13 +2,18 @@
 rows and writes nothing; Start import queues the job with its source and
 mapping."""
 
+import datetime as dt
+import os
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from campaign.models import ConsentEvent, ImportJob, Message, Supporter, SupporterIdentifier
 from campaign.services import imports
+from campaign.services.privacy import import_previews_delete
 
 from .conftest import fixture_bytes
 
@@ -160,3 +165,13 @@ def test_a_viewer_cannot_see_a_preview(client, coordinator, viewer, rosa):
     location = upload(client, "van.csv")["Location"]
     client.force_login(viewer)
     assert client.get(location).status_code == 403
+
+
+def test_a_preview_never_confirmed_is_deleted_by_the_retention_pass(client, coordinator, rosa):
+    client.force_login(coordinator)
+    location = upload(client, "van.csv")["Location"]
+    staged = client.get(location).context["staged"]["path"]
+    day_old = (timezone.now() - dt.timedelta(hours=25)).timestamp()
+    os.utime(default_storage.path(staged), (day_old, day_old))
+    assert import_previews_delete(now=timezone.now()) == 1
+    assert client.get(location)["Location"] == reverse("imports:upload")
