@@ -86,6 +86,7 @@ from campaign.models import (
     normalize_phone,
     normalize_zip,
 )
+from campaign.services.boundaries import district_containing
 from campaign.services.hearing_night import speaking_orders_assign
 from campaign.services.privacy import ERASED_REFUSAL, suppressed_among, suppressions_lift
 from campaign.services.scheduling import (
@@ -216,10 +217,18 @@ class PlaceMap:
     # apart from another body's.
     _body_districts: set[int] | None = None
     _loaded: set[str] = field(default_factory=set)
+    # district id -> GeoJSON boundary (None: none drawn), read when needed.
+    _boundaries: dict[int, dict | None] = field(default_factory=dict)
 
-    def place(self, zip_code: str, current_district_id: int | None = None) -> Place:
+    def place(
+        self,
+        zip_code: str,
+        current_district_id: int | None = None,
+        point: tuple[float, float] | None = None,
+    ) -> Place:
         """Where a supporter with this ZIP lives (rules in the module docstring).
-        `current_district_id` is the district already known for them."""
+        `current_district_id` is the district already known for them; `point`
+        their (latitude, longitude), if known."""
         zip_code = normalize_zip(zip_code)
         if not zip_code:
             return Place(current_district_id, None)
@@ -227,6 +236,11 @@ class PlaceMap:
         covered = bool(candidates) if self.body_id is not None else None
         if len(candidates) == 1:
             return Place(candidates[0], covered)
+        if point is not None and len(candidates) > 1:
+            # A shared ZIP: the one boundary holding their coordinates tells.
+            inside = self.district_at(candidates, point)
+            if inside is not None:
+                return Place(inside, covered)
         if current_district_id in candidates:
             return Place(current_district_id, covered)
         if (
@@ -237,6 +251,21 @@ class PlaceMap:
             # A district of another body (a city council, say) is not ours to clear.
             return Place(current_district_id, covered)
         return Place(None, covered)
+
+    def district_at(self, candidates: list[int], point: tuple[float, float]) -> int | None:
+        missing = [pk for pk in candidates if pk not in self._boundaries]
+        if missing:
+            self._boundaries.update(dict.fromkeys(missing))
+            self._boundaries.update(
+                District.objects.filter(pk__in=missing, boundary__isnull=False).values_list(
+                    "pk", "boundary"
+                )
+            )
+        return district_containing(
+            boundaries={pk: self._boundaries[pk] for pk in candidates},
+            latitude=point[0],
+            longitude=point[1],
+        )
 
     def body_districts(self) -> set[int]:
         if self._body_districts is None:
@@ -335,6 +364,9 @@ class PersonInput:
     sector: str = ""
     is_youth: bool | None = None
     notes: str = ""
+    # From an import or a geocoder: places them when their ZIP is shared.
+    latitude: float | None = None
+    longitude: float | None = None
 
     def normalised(self) -> "PersonInput":
         """Raises ValidationError on a phone that cannot be a real number."""
@@ -349,6 +381,8 @@ class PersonInput:
             sector=self.sector or "",
             is_youth=self.is_youth,
             notes=(self.notes or "").strip(),
+            latitude=self.latitude,
+            longitude=self.longitude,
         )
 
 
@@ -360,7 +394,15 @@ _FILLED_FIELDS = (
     "language",
     "sector",
     "notes",
+    "latitude",
+    "longitude",
 )
+
+
+def _point(supporter: Supporter) -> tuple[float, float] | None:
+    if supporter.latitude is None or supporter.longitude is None:
+        return None
+    return (supporter.latitude, supporter.longitude)
 
 
 def supporter_build(*, person: PersonInput, places: PlaceMap, taken: IdentityIndex) -> Supporter:
@@ -375,7 +417,7 @@ def supporter_build(*, person: PersonInput, places: PlaceMap, taken: IdentityInd
         value = getattr(person, field_name)
         if value:
             setattr(supporter, field_name, value)
-    supporter.district_id = places.place(supporter.zip_code).district_id
+    supporter.district_id = places.place(supporter.zip_code, point=_point(supporter)).district_id
     supporter.fill_search_name()
     return supporter
 
@@ -408,8 +450,11 @@ def supporter_apply(
         supporter.phone = person.phone
     if person.is_youth is not None:
         supporter.is_youth = person.is_youth
-    if supporter.zip_code != before["zip_code"] or places.body_id is not None:
-        supporter.district_id = places.place(supporter.zip_code, supporter.district_id).district_id
+    moved = (supporter.latitude, supporter.longitude) != (before["latitude"], before["longitude"])
+    if supporter.zip_code != before["zip_code"] or moved or places.body_id is not None:
+        supporter.district_id = places.place(
+            supporter.zip_code, supporter.district_id, _point(supporter)
+        ).district_id
     supporter.fill_search_name()
     return any(getattr(supporter, name) != value for name, value in before.items())
 
