@@ -498,6 +498,10 @@ LEGISTAR_API_URL = env.str("LEGISTAR_API_URL", default="https://webapi.legistar.
 LEGISTAR_TOKEN = env.str("LEGISTAR_TOKEN", default="")
 LEGISTAR_PAGE_SIZE = env.int("LEGISTAR_PAGE_SIZE", default=1000)  # Legistar's maximum
 LEGISTAR_TIMEOUT = env.int("LEGISTAR_TIMEOUT", default=30)  # seconds a request
+# Geocoding street addresses (campaign.services.geocoding), off when empty: a
+# dotted path, e.g. "campaign.services.geocoding.census_geocode" (US Census).
+GEOCODER_BACKEND = env.str("GEOCODER_BACKEND", default="")
+GEOCODER_TIMEOUT = env.int("GEOCODER_TIMEOUT", default=10)  # seconds a lookup
 
 # PRIVACY AND RETENTION (issue 12): how long personal data is kept
 # ------------------------------------------------------------------------------
