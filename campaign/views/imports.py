@@ -70,6 +70,7 @@ def import_detail(request, pk: int):
         "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
         "error_rows": len({e.get("row") for e in errors if e.get("row")}),
         "in_progress": job.status in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING),
+        "preset": PRESETS.get(job.source),
     }
     return render(request, "imports/detail.html", context)
 

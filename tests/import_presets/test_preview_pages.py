@@ -175,3 +175,15 @@ def test_a_preview_never_confirmed_is_deleted_by_the_retention_pass(client, coor
     os.utime(default_storage.path(staged), (day_old, day_old))
     assert import_previews_delete(now=timezone.now()) == 1
     assert client.get(location)["Location"] == reverse("imports:upload")
+
+
+def test_the_jobs_page_names_the_tool_and_where_consent_comes_from(
+    client, coordinator, rosa, enqueued, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    location = upload(client, "nationbuilder.csv")["Location"]
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(client.post(location)["Location"]).content.decode()
+    assert '<dd class="col-sm-9" id="source">NationBuilder</dd>' in page
+    assert "what each row's opt-in columns say" in page
+    assert "nothing stated" not in page
