@@ -137,7 +137,7 @@ def test_a_volunteer_signs_up_acts_and_unsubscribes(page, demo):
     pledge = page.locator(".pledge[data-kind='call']")
     pledge.get_by_label("How did it go? (optional)").fill("Left a voicemail")
     pledge.get_by_role("button", name="I did it").click()
-    expect(page.get_by_role("status")).to_have_text("Thank you! We marked it as done.")
+    expect(page.locator(".alert[role=status]")).to_have_text("Thank you! We marked it as done.")
     expect(page.locator(".pledge[data-kind='call']")).to_contain_text("Done, thank you!")
     call = supporter.actions.get(kind="call")
     assert (call.status, call.outcome_note) == (ActionStatus.COMPLETED, "Left a voicemail")
@@ -145,7 +145,7 @@ def test_a_volunteer_signs_up_acts_and_unsubscribes(page, demo):
 
     # The calendar file.
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Add to calendar").first.click()
+        page.locator(".hearing").get_by_role("link", name="Add to calendar").first.click()
     download = download_info.value
     assert download.suggested_filename == "hearing.ics"
     ics = Path(download.path()).read_text(encoding="utf-8")
@@ -200,11 +200,11 @@ def test_the_same_journey_in_spanish(page_es, demo):
 
     pledge = page.locator(".pledge[data-kind='call']")
     pledge.get_by_role("button", name="Ya lo hice").click()
-    expect(page.get_by_role("status")).to_have_text("¡Gracias! Lo marcamos como hecho.")
+    expect(page.locator(".alert[role=status]")).to_have_text("¡Gracias! Lo marcamos como hecho.")
     assert supporter.actions.get(kind="call").status == ActionStatus.COMPLETED
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Agregar al calendario").first.click()
+        page.locator(".hearing").get_by_role("link", name="Agregar al calendario").first.click()
     ics = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert "SUMMARY:Sesión de trabajo del comité" in ics
     assert "DTSTART;TZID=America/Chicago:" in ics
@@ -373,7 +373,7 @@ def test_signing_up_and_acting_work_without_javascript(browser, demo):
         supporter = applied(lambda: Supporter.objects.get(email="noa.nojs@example.org"))
         page.goto(demo["base"] + personal_page_path(supporter))
         page.locator(".pledge[data-kind='letter']").get_by_role("button", name="I did it").click()
-        expect(page.get_by_role("status")).to_have_text("Thank you! We marked it as done.")
+        expect(page.locator(".alert[role=status]")).to_have_text("Thank you! We marked it as done.")
         assert supporter.actions.get(kind="letter").status == ActionStatus.COMPLETED
     finally:
         context.close()
