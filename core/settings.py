@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EmailStatusEnum": "campaign.api.serializers.EMAIL_STATUSES",
         "PhoneStatusEnum": "campaign.api.serializers.PHONE_STATUSES",
+        "OutreachKindEnum": "campaign.api.serializers.OUTREACH_KIND_CHOICES",
+        "AttendanceKindEnum": "campaign.api.serializers.ATTENDANCE_KIND_CHOICES",
     },
 }
 

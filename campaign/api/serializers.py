@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaign.api.hal import href
-from campaign.models import ActionKind, Sector
+from campaign.models import ActionKind, ActionStatus, Sector
 
 NAMESPACE = "groundswell"
 EMAIL_STATUSES = ("subscribed", "unsubscribed", "bouncing")
@@ -22,6 +22,7 @@ OUTREACH_TYPES = {
     ActionKind.MEETING: "in-person",
 }
 OUTREACH_KINDS = tuple(OUTREACH_TYPES)
+OUTREACH_KIND_CHOICES = [kind.value for kind in OUTREACH_KINDS]
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_.\-]{1,50}:[^\s]{1,200}$")
 
 
@@ -34,6 +35,14 @@ class UtcDateTimeField(serializers.DateTimeField):
 
 def own_identifier(pk) -> str:
     return f"{NAMESPACE}:{pk}"
+
+
+def action_identifiers(action) -> list[str]:
+    found = [own_identifier(action.pk)]
+    if action.idempotency_key and action.idempotency_key.startswith("api:"):
+        # The id the client sent with it, as sent.
+        found.append(action.idempotency_key.removeprefix("api:"))
+    return found
 
 
 def _links_field():
@@ -310,11 +319,7 @@ class OutreachSerializer(_Serializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_identifiers(self, action):
-        found = [own_identifier(action.pk)]
-        if action.idempotency_key and action.idempotency_key.startswith("api:"):
-            # The id the client sent with it, as sent.
-            found.append(action.idempotency_key.removeprefix("api:"))
-        return found
+        return action_identifiers(action)
 
     @extend_schema_field(serializers.CharField())
     def get_type(self, action):
@@ -450,11 +455,7 @@ class OutreachInputSerializer(_Serializer):
     targets = serializers.ListField(child=TargetInput(), max_length=1, required=False)
 
     def extra_fields(self):
-        return {
-            "groundswell:kind": serializers.ChoiceField(
-                [kind.value for kind in OUTREACH_KINDS], required=False
-            )
-        }
+        return {"groundswell:kind": serializers.ChoiceField(OUTREACH_KIND_CHOICES, required=False)}
 
     def validate(self, data):
         if not data.get("type") and not data.get("groundswell:kind"):
@@ -467,4 +468,137 @@ class OutreachCreateSerializer(OutreachInputSerializer):
 
 
 class OutreachHelperSerializer(OutreachInputSerializer):
+    person = PersonRequiredInputSerializer()
+
+
+# --- Events (hearings) and attendances ---------------------------------------
+
+
+class LocationSerializer(serializers.Serializer):
+    venue = serializers.CharField(source="location_name")
+    address_lines = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_address_lines(self, hearing):
+        return [line.strip() for line in hearing.address.splitlines() if line.strip()]
+
+
+class EventSerializer(_Serializer):
+    """A hearing, as an OSDI event."""
+
+    identifiers = serializers.SerializerMethodField()
+    created_date = UtcDateTimeField(source="created_at")
+    modified_date = UtcDateTimeField(source="updated_at")
+    origin_system = serializers.SerializerMethodField()
+    title = serializers.CharField()
+    start_date = UtcDateTimeField(source="starts_at")
+    end_date = UtcDateTimeField(source="ends_at", allow_null=True)
+    status = serializers.SerializerMethodField()
+    location = LocationSerializer(source="*")
+    total_accepted = serializers.IntegerField()
+    _links = serializers.SerializerMethodField()
+
+    def extra_fields(self):
+        return {
+            "groundswell:speaker_slots": serializers.IntegerField(
+                source="speaker_slots", allow_null=True
+            ),
+            "groundswell:testimony_deadline": UtcDateTimeField(
+                source="testimony_deadline", allow_null=True
+            ),
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_identifiers(self, hearing):
+        found = [own_identifier(hearing.pk)]
+        if hearing.legistar_event_id:
+            found.append(f"legistar:{hearing.legistar_event_id}")
+        return found
+
+    @extend_schema_field(serializers.CharField())
+    def get_origin_system(self, hearing):
+        return "Groundswell"
+
+    @extend_schema_field(serializers.ChoiceField(["confirmed", "cancelled"]))
+    def get_status(self, hearing):
+        return "cancelled" if hearing.cancelled_at else "confirmed"
+
+    @_links_field()
+    def get__links(self, hearing):
+        return {
+            "self": href(self.request, "event", pk=hearing.pk),
+            "osdi:attendances": href(self.request, "attendances", event_pk=hearing.pk),
+            "osdi:record_attendance_helper": href(
+                self.request, "record_attendance_helper", event_pk=hearing.pk
+            ),
+            "groundswell:advocacy_campaign": href(
+                self.request, "advocacy_campaign", pk=hearing.campaign_id
+            ),
+        }
+
+
+ATTENDANCE_KINDS = (
+    ActionKind.ATTEND_HEARING,
+    ActionKind.TESTIMONY_IN_PERSON,
+    ActionKind.WRITTEN_TESTIMONY,
+)
+ATTENDANCE_KIND_CHOICES = [kind.value for kind in ATTENDANCE_KINDS]
+
+
+class AttendanceSerializer(_Serializer):
+    """A pledge to attend or testify at a hearing, or having done it."""
+
+    identifiers = serializers.SerializerMethodField()
+    created_date = UtcDateTimeField(source="created_at")
+    modified_date = UtcDateTimeField(source="updated_at")
+    status = serializers.SerializerMethodField()
+    attended = serializers.SerializerMethodField()
+    _links = serializers.SerializerMethodField()
+
+    def extra_fields(self):
+        return {
+            "groundswell:kind": serializers.CharField(source="kind"),
+            "groundswell:speaking_order": serializers.IntegerField(
+                source="speaking_order", allow_null=True
+            ),
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_identifiers(self, action):
+        return action_identifiers(action)
+
+    @extend_schema_field(serializers.ChoiceField(["accepted", "declined"]))
+    def get_status(self, action):
+        return "declined" if action.status == ActionStatus.CANCELLED else "accepted"
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_attended(self, action):
+        return action.status == ActionStatus.COMPLETED
+
+    @_links_field()
+    def get__links(self, action):
+        return {
+            "self": href(self.request, "attendance", event_pk=action.hearing_id, pk=action.pk),
+            "osdi:event": href(self.request, "event", pk=action.hearing_id),
+            "osdi:person": href(self.request, "person", pk=action.supporter_id),
+        }
+
+
+class AttendanceInputSerializer(_Serializer):
+    identifiers = serializers.ListField(
+        child=IdentifierField(max_length=196), max_length=5, required=False
+    )
+    attended = serializers.BooleanField(required=False, default=False)
+
+    def extra_fields(self):
+        return {
+            "groundswell:kind": serializers.ChoiceField(ATTENDANCE_KIND_CHOICES, required=False)
+        }
+
+
+class AttendanceCreateSerializer(AttendanceInputSerializer):
+    _links = PersonLinkSerializer()
+
+
+class AttendanceHelperSerializer(AttendanceInputSerializer):
     person = PersonRequiredInputSerializer()

@@ -202,3 +202,22 @@ def outreach_record(
             note=note,
             idempotency_key=f"api:{foreign_id}" if foreign_id else None,
         )
+
+
+def attendance_record(
+    *, supporter: Supporter, hearing, kind: str, attended: bool, foreign_id: str = ""
+) -> tuple[Action, bool]:
+    """A pledge to attend or testify at a hearing, or having done it, through
+    `action_record` (its rules: a pledge only for an upcoming hearing, done
+    only once it has started; in-person testimony takes the next place in the
+    queue of speakers). Side effects: action_record's."""
+    with transaction.atomic():
+        return action_record(
+            supporter=supporter,
+            campaign=hearing.campaign,
+            kind=kind,
+            status=ActionStatus.COMPLETED if attended else ActionStatus.PLEDGED,
+            source=ActionSource.IMPORT,
+            hearing=hearing,
+            idempotency_key=f"api:{foreign_id}" if foreign_id else None,
+        )

@@ -20,8 +20,13 @@ from campaign.api import hal
 from campaign.api.auth import ApiKeyAuthentication, KeyScope, rate_check
 from campaign.api.filters import people_filter
 from campaign.api.serializers import (
+    ATTENDANCE_KINDS,
     OUTREACH_KINDS,
     AdvocacyCampaignSerializer,
+    AttendanceCreateSerializer,
+    AttendanceHelperSerializer,
+    AttendanceSerializer,
+    EventSerializer,
     OutreachCreateSerializer,
     OutreachHelperSerializer,
     OutreachSerializer,
@@ -34,6 +39,7 @@ from campaign.api.serializers import (
 )
 from campaign.api.services import (
     api_person,
+    attendance_record,
     outreach_record,
     person_save,
     supporter_tags_add,
@@ -42,9 +48,11 @@ from campaign.api.services import (
 from campaign.audit import audit_read
 from campaign.models import (
     Action,
+    ActionKind,
     ActionStatus,
     Campaign,
     CouncilMember,
+    Hearing,
     Supporter,
     Tag,
 )
@@ -120,6 +128,7 @@ class EntryPoint(OsdiView):
                 "The collection of advocacy campaigns in the system",
             ),
             "osdi:person_signup_helper": ("person_signup_helper", "The person signup helper"),
+            "osdi:events": ("events", "The collection of events (hearings) in the system"),
         }
         links = {
             rel: {**hal.href(request, name), "title": title}
@@ -422,4 +431,109 @@ class RecordOutreachHelper(_OutreachWrite, OsdiView):
             )
             return self.outreach_save(
                 campaign=campaign, supporter=result.supporter, data=data.validated_data
+            )
+
+
+def _events():
+    return Hearing.objects.annotate(
+        total_accepted=Count(
+            "actions",
+            filter=Q(actions__kind__in=ATTENDANCE_KINDS)
+            & ~Q(actions__status=ActionStatus.CANCELLED),
+        )
+    ).order_by("pk")
+
+
+class EventList(OsdiView, generics.ListAPIView):
+    """Hearings, as OSDI events (public information: viewer keys too)."""
+
+    serializer_class = EventSerializer
+    hal_rel = "osdi:events"
+
+    def get_queryset(self):
+        return _events()
+
+
+class EventDetail(OsdiView, generics.RetrieveAPIView):
+    serializer_class = EventSerializer
+
+    def get_queryset(self):
+        return _events()
+
+
+def _attendances(event_pk):
+    return Action.objects.filter(hearing_id=event_pk, kind__in=ATTENDANCE_KINDS).order_by("pk")
+
+
+class _AttendanceWrite:
+    def attendance_save(self, *, hearing, supporter, data) -> Response:
+        identifiers = data.get("identifiers", [])
+        action, created = attendance_record(
+            supporter=supporter,
+            hearing=hearing,
+            kind=data.get("groundswell:kind") or ActionKind.ATTEND_HEARING,
+            attended=data["attended"],
+            foreign_id=identifiers[0] if identifiers else "",
+        )
+        action.refresh_from_db()
+        return Response(
+            AttendanceSerializer(action, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class AttendanceList(_AttendanceWrite, OsdiView, generics.ListAPIView):
+    serializer_class = AttendanceSerializer
+    personal_data = True
+    hal_rel = "osdi:attendances"
+
+    def get_queryset(self):
+        get_object_or_404(Hearing, pk=self.kwargs["event_pk"])
+        return _attendances(self.kwargs["event_pk"])
+
+    @extend_schema(
+        request=AttendanceCreateSerializer,
+        responses={200: AttendanceSerializer, 201: AttendanceSerializer},
+    )
+    def post(self, request, event_pk):
+        hearing = get_object_or_404(Hearing.objects.select_related("campaign"), pk=event_pk)
+        data = AttendanceCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pk = _linked_pk(request.data, "osdi:person", "person")
+        supporter = get_object_or_404(Supporter.objects.filter(erased_at__isnull=True), pk=pk)
+        return self.attendance_save(hearing=hearing, supporter=supporter, data=data.validated_data)
+
+
+class AttendanceDetail(OsdiView, generics.RetrieveAPIView):
+    serializer_class = AttendanceSerializer
+    personal_data = True
+
+    def get_queryset(self):
+        return _attendances(self.kwargs["event_pk"])
+
+
+class RecordAttendanceHelper(_AttendanceWrite, OsdiView):
+    """The person (found or created as by the signup helper) and their
+    attendance or testimony."""
+
+    serializer_class = AttendanceSerializer
+    personal_data = True
+
+    @extend_schema(
+        request=AttendanceHelperSerializer,
+        responses={200: AttendanceSerializer, 201: AttendanceSerializer},
+    )
+    def post(self, request, event_pk):
+        hearing = get_object_or_404(Hearing.objects.select_related("campaign"), pk=event_pk)
+        data = AttendanceHelperSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # The person is not kept without their attendance (a past hearing's pledge).
+        with transaction.atomic():
+            result = person_save(
+                sent=api_person(data.validated_data["person"]),
+                key_prefix=self.key_prefix(),
+                campaign=hearing.campaign,
+            )
+            return self.attendance_save(
+                hearing=hearing, supporter=result.supporter, data=data.validated_data
             )

@@ -189,6 +189,7 @@ def test_the_entry_point_lists_the_collections(write_key):
         "osdi:tags": "http://testserver/api/osdi/v1/tags",
         "osdi:advocacy_campaigns": "http://testserver/api/osdi/v1/advocacy_campaigns",
         "osdi:person_signup_helper": "http://testserver/api/osdi/v1/people/person_signup_helper",
+        "osdi:events": "http://testserver/api/osdi/v1/events",
     }
     assert (body["osdi_version"], body["max_pagesize"], body["namespace"]) == (
         "1.2",

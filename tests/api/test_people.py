@@ -264,3 +264,18 @@ def test_put_keeps_a_foreign_id(api, ana):
 
 def test_put_to_an_unknown_person_is_not_found(api, db):
     assert api.put(f"{URL}/999", {"given_name": "X"}, format="json").status_code == 404
+
+
+def test_an_id_too_long_for_the_database_is_a_json_404(api, db):
+    # Found by the fuzzer: 2**63 overflowed SQLite's integer (a 500).
+    response = api.get(f"{URL}/9223372036854775808")
+    assert (response.status_code, response["Content-Type"], response.json()) == (
+        404,
+        "application/hal+json",
+        {"detail": "Not found."},
+    )
+
+
+def test_a_post_to_an_unknown_path_is_a_json_404_not_a_csrf_page(api, db):
+    response = api.post("/api/osdi/v1/people/-1", {}, format="json")
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
