@@ -90,6 +90,20 @@ def message_context(message: Message, language: str) -> dict:
         context["confirm_url"] = settings.SITE_URL + reverse(
             "public:signup_confirm", args=[campaign.slug, token]
         )
+    elif (
+        message.kind == MessageKind.SIGNUP_CONFIRMATION
+        and message.channel == Channel.EMAIL
+        and supporter
+        and campaign
+        and supporter.email_consent_at is None
+    ):
+        # Double opt-in: a new address's sign-up waits for this link (one
+        # email a day per address, so it opens the latest held sign-up).
+        token = signup_confirm_link(supporter=supporter, campaign=campaign)
+        if token is not None:
+            context["confirm_url"] = settings.SITE_URL + reverse(
+                "public:signup_confirm", args=[campaign.slug, token]
+            )
     if message.user_id:
         context.update(
             first_name=message.user.first_name or message.user.get_username(),

@@ -277,6 +277,10 @@ if PUBLIC_TOKEN_MAX_AGE_DAYS < 30:
 # A sign-up that named an address already on the list waits this long for
 # its owner to confirm it from the emailed link.
 SIGNUP_CONFIRM_MAX_AGE_DAYS = env.int("SIGNUP_CONFIRM_MAX_AGE_DAYS", default=7)
+# Double opt-in: a new address from the public form gets email consent only
+# once its owner follows the link in the confirmation email (anyone can type
+# anyone's address into the form).
+EMAIL_DOUBLE_OPT_IN = env.bool("EMAIL_DOUBLE_OPT_IN", default=True)
 RATELIMIT_IP_META_KEY = "REMOTE_ADDR"
 
 # The OSDI API (campaign.api): requests per key (its prefix), a django-ratelimit rate.

@@ -57,6 +57,14 @@ REQUESTED_MESSAGES = frozenset(
 THANKS_AT = dt.time(10, 0)
 
 
+def _signup_email_key(supporter: Supporter) -> str:
+    """One dedupe key for the form's emails (confirmation or "please confirm")
+    per address and local day, whatever the number of sign-ups naming it and
+    their campaigns: the form must not become a way to flood an inbox."""
+    day = timezone.localtime(timezone.now(), coalition_tz()).date().isoformat()
+    return f"signup-email:{supporter.pk}:{day}"
+
+
 def hearing_reminder_due(*, hearing: Hearing, kind: str) -> dt.datetime:
     """When a hearing reminder of this kind is due. The thank-you goes the
     morning after the hearing (10:00 local), not late at night."""
@@ -149,35 +157,37 @@ def messages_suppress_pending(*, supporter, channel: str | None, reason: str) ->
     )
 
 
-def reminders_on_signup(*, supporter, campaign, pledges, hearings=None) -> None:
+def reminders_on_signup(
+    *, supporter, campaign, pledges, hearings=None, confirmation: bool = True
+) -> None:
     """A supporter signed up (or signed up again) with these new pledges.
     `hearings`: the campaign's upcoming hearings when the caller has read them
-    already (None: read them here, when needed).
+    already (None: read them here, when needed). `confirmation=False`: no
+    confirmation (they just followed the link of the one they got).
 
     Side effects: INSERTs Message rows (duplicates by dedupe key are skipped):
-    a confirmation now by email (per set of new pledges) and by SMS (once per
-    campaign, when they agreed to texts); a follow-up PLEDGE_FOLLOWUP_DAYS
-    after each open non-hearing pledge; reminders for the campaign's upcoming
+    a confirmation now by email (at most one a day, `_signup_email_key`) and
+    by SMS (once per campaign, when they agreed to texts); a follow-up
+    PLEDGE_FOLLOWUP_DAYS after each open non-hearing pledge; reminders for the campaign's upcoming
     hearings when they pledged to testify or attend."""
     now = timezone.now()
     pledges = [pledge for pledge in pledges if pledge.status == ActionStatus.PLEDGED]
-    pledge_ids = "-".join(str(pledge.pk) for pledge in sorted(pledges, key=lambda p: p.pk))
     rows = []
     # The link to their page, asked for by signing up: sent without consent
     # to updates (the thanks page tells everyone to check their email).
-    if supporter.unreachable_reason(Channel.EMAIL, consent=False) is None:
+    if confirmation and supporter.unreachable_reason(Channel.EMAIL, consent=False) is None:
         rows.append(
             _message(
                 kind=MessageKind.SIGNUP_CONFIRMATION,
                 channel=Channel.EMAIL,
-                key=f"signup:{campaign.pk}:{supporter.pk}:{pledge_ids or 'none'}:email",
+                key=_signup_email_key(supporter),
                 when=now,
                 supporter=supporter,
                 campaign=campaign,
                 context={"pledge_ids": [pledge.pk for pledge in pledges]},
             )
         )
-    if supporter.can_receive_sms:
+    if confirmation and supporter.can_receive_sms:
         rows.append(
             _message(
                 kind=MessageKind.SIGNUP_CONFIRMATION,
@@ -376,17 +386,15 @@ def reminders_signup_confirm_request(
     """A public sign-up named this supporter's address: ask the mailbox to
     confirm, in the language the form was filled in (`language`; the stored
     one otherwise). A reply to a request made through the form, so it goes
-    without marketing consent, but at most once per campaign and local day
-    (the form must not become a way to flood someone's inbox).
+    without marketing consent, but shares the address's one email a day with
+    the sign-up confirmation (`_signup_email_key`).
 
     Side effects: INSERTs one Message row, due now (or none)."""
-    now = timezone.now()
-    day = timezone.localtime(now, coalition_tz()).date().isoformat()
     message = _message(
         kind=MessageKind.SIGNUP_CONFIRM_REQUEST,
         channel=Channel.EMAIL,
-        key=f"signup-confirm:{campaign.pk}:{supporter.pk}:{day}",
-        when=now,
+        key=_signup_email_key(supporter),
+        when=timezone.now(),
         supporter=supporter,
         campaign=campaign,
     )

@@ -7,6 +7,10 @@ An unauthenticated form can name anyone's email, so:
   (PendingSignup) and a confirmation link goes to that address; following it
   applies the submission at OWNER trust (`signup_confirm`);
 - text consent is never taken from the form: the phone is asked to reply YES;
+- with EMAIL_DOUBLE_OPT_IN (the default), email consent is not taken from it
+  either: a new address's sign-up is applied without it and held too, and the
+  confirmation email's link records it (`signup_confirm`);
+- an address gets at most one email a day from the form (scheduling);
 - the view answers both cases with the same redirect, so the response tells
   nobody whether an address was on the list.
 """
@@ -14,7 +18,7 @@ An unauthenticated form can name anyone's email, so:
 import datetime as dt
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -219,11 +223,20 @@ def _pledge(*, supporter: Supporter, request: SignupRequest, seats, new: bool) -
 
 
 def _apply(
-    *, supporter: Supporter, request: SignupRequest, trust: Trust, seats=None, new: bool = False
+    *,
+    supporter: Supporter,
+    request: SignupRequest,
+    trust: Trust,
+    seats=None,
+    new: bool = False,
+    source: str = "",
+    confirmation: bool = True,
 ) -> list[Action]:
-    """Consents and pledges of a sign-up for a supporter it may change."""
+    """Consents and pledges of a sign-up for a supporter it may change
+    (`source`: the consent's, the form's by default; `confirmation`: see
+    `reminders_on_signup`)."""
     campaign, person = request.campaign, request.person
-    source = signup_source(campaign)
+    source = source or signup_source(campaign)
     if request.email_updates and supporter.email:
         consent_record(
             supporter=supporter,
@@ -251,8 +264,50 @@ def _apply(
         campaign=campaign,
         pledges=pledges,
         hearings=[request.hearing] if request.hearing else [],
+        confirmation=confirmation,
     )
     return pledges
+
+
+# In a held sign-up's payload: it is a new address's own, waiting for the
+# owner to confirm the address (double opt-in), not a known address's.
+CONFIRMS_ADDRESS = "confirms_address"
+
+
+def double_opt_in_source(campaign: Campaign) -> str:
+    return f"double opt-in confirmed ({signup_source(campaign)})"
+
+
+def _pending_create(
+    *, supporter: Supporter, campaign: Campaign, payload: dict, new: bool = False
+) -> None:
+    """Hold a sign-up. It takes over the token of the supporter's latest held
+    sign-up for the campaign (replacing it if it still waits, keeping it if
+    it was confirmed): with one email a day per address, the link already
+    sent must open the latest submission. (A `new` supporter, created in this
+    transaction, has none.)"""
+    cutoff = timezone.now() - dt.timedelta(days=settings.SIGNUP_CONFIRM_MAX_AGE_DAYS)
+    older = (
+        None
+        if new
+        else PendingSignup.objects.select_for_update()
+        .filter(supporter=supporter, campaign=campaign, created_at__gte=cutoff)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    # A placeholder nobody knows the token of, until the email is sent.
+    token_hash = token_digest(secrets.token_urlsafe(32))
+    if older is not None:
+        token_hash = older.token_hash
+        if older.confirmed_at is None:
+            older.delete()
+        else:
+            PendingSignup.objects.filter(pk=older.pk).update(
+                token_hash=token_digest(secrets.token_urlsafe(32))
+            )
+    PendingSignup.objects.create(
+        campaign=campaign, supporter=supporter, payload=payload, token_hash=token_hash
+    )
 
 
 def _hold(*, supporter: Supporter, request: SignupRequest) -> None:
@@ -260,13 +315,7 @@ def _hold(*, supporter: Supporter, request: SignupRequest) -> None:
     The link is minted when the email is rendered (`signup_confirm_link`)."""
     if supporter.created_at and timezone.now() - supporter.created_at < RESUBMIT_WINDOW:
         return
-    PendingSignup.objects.create(
-        campaign=request.campaign,
-        supporter=supporter,
-        payload=request.payload(),
-        # A placeholder nobody knows the token of, until the email is sent.
-        token_hash=token_digest(secrets.token_urlsafe(32)),
-    )
+    _pending_create(supporter=supporter, campaign=request.campaign, payload=request.payload())
     reminders_signup_confirm_request(
         supporter=supporter, campaign=request.campaign, language=request.person.language
     )
@@ -290,13 +339,25 @@ def _apply_public(request: SignupRequest) -> SignupResult:
             if intake.held:
                 _hold(supporter=intake.supporter, request=request)
                 return SignupResult(supporter=None, created=False, held=True)
+            # Double opt-in: the email consent waits, held, for the link in
+            # the confirmation (which therefore goes without it).
+            double_opt_in = bool(
+                settings.EMAIL_DOUBLE_OPT_IN and request.email_updates and intake.supporter.email
+            )
             pledges = _apply(
                 supporter=intake.supporter,
-                request=request,
+                request=replace(request, email_updates=False) if double_opt_in else request,
                 trust=Trust.PUBLIC,
                 seats=intake.places.seats,
                 new=True,
             )
+            if double_opt_in:
+                _pending_create(
+                    supporter=intake.supporter,
+                    campaign=request.campaign,
+                    payload={**request.payload(), CONFIRMS_ADDRESS: True},
+                    new=True,
+                )
             return SignupResult(supporter=intake.supporter, created=True, pledges=pledges)
 
     # Two identical submissions at once (a double click) both find no
@@ -422,7 +483,10 @@ def signup_confirm(*, campaign: Campaign, token: str) -> SignupResult | None:
     OWNER trust. Returns None for an unknown, used or expired token.
 
     Side effects: as a new sign-up's, plus the supporter's fields updated and
-    the held row marked confirmed (a second confirmation does nothing)."""
+    the held row marked confirmed (a second confirmation does nothing). A new
+    address's own held sign-up (double opt-in) records its email consent as
+    `double_opt_in_source` and schedules what needed it, with no second
+    confirmation email."""
     with transaction.atomic():
         pending = (
             _pending_valid()
@@ -459,10 +523,14 @@ def signup_confirm(*, campaign: Campaign, token: str) -> SignupResult | None:
             # campaign's base (an existing membership keeps its own story).
             recruited_by=request.recruiter(),
         )
+        confirms_address = bool(pending.payload.get(CONFIRMS_ADDRESS))
         pledges = _apply(
             supporter=intake.supporter,
             request=request,
             trust=Trust.OWNER,
             seats=intake.places.seats,
+            source=double_opt_in_source(campaign) if confirms_address else "",
+            # The email whose link they followed was the confirmation.
+            confirmation=not confirms_address,
         )
         return SignupResult(supporter=intake.supporter, created=False, pledges=pledges)

@@ -344,6 +344,8 @@ def signup_thanks(request, slug):
         ),
         "any_deadline": bool(hearing and hearing.testimony_deadline),
         "testimony_guidance": campaign.localized("testimony_guidance", language),
+        # The same for every address, known or new (the page must not tell).
+        "double_opt_in": settings.EMAIL_DOUBLE_OPT_IN,
     }
     return render(request, "campaign/public/signup_thanks.html", context)
 

@@ -143,7 +143,9 @@ def test_a_valid_signup_redirects_to_the_thanks_page_and_emails_the_personal_pag
         f"/c/parks-alcohol-ordinance/thanks/?zip=55072&ask=call&ask=testify&hearing={hearing.pk}"
     )
     assert sorted(supporter.actions.values_list("kind", flat=True)) == ["call", "testify"]
-    assert list(ConsentEvent.objects.values_list("channel", flat=True)) == ["email"]
+    # Double opt-in: the email consent waits for the link in the confirmation
+    # (tests/optin).
+    assert list(ConsentEvent.objects.values_list("channel", flat=True)) == []
     assert Membership.objects.filter(supporter=supporter, campaign=campaign).exists()
     # The confirmation email's link opens the page with every pledge.
     token = confirmation_path(supporter).removeprefix("/a/").removesuffix("/")
@@ -171,8 +173,9 @@ def test_a_double_click_stores_one_supporter_and_no_duplicate_pledges(
     assert Supporter.objects.count() == 1
     assert Action.objects.count() == 2
     # The person's own second click is not a "known email": nothing is held
-    # and no confirmation is asked of them.
-    assert PendingSignup.objects.count() == 0
+    # and no confirmation is asked of them (their own sign-up waits, held,
+    # for the address's confirmation: double opt-in).
+    assert list(PendingSignup.objects.values_list("payload__confirms_address", flat=True)) == [True]
     supporter = Supporter.objects.get()
     assert not supporter.messages.filter(kind=MessageKind.SIGNUP_CONFIRM_REQUEST).exists()
 

@@ -77,8 +77,10 @@ def test_a_hearing_the_page_did_not_list_is_refused(client, signup_url, hearing,
 
 
 def test_the_pledges_and_their_reminders_follow_the_chosen_hearing(
-    client, signup_url, hearing, session, form_data
+    client, signup_url, hearing, session, form_data, settings
 ):
+    # Single opt-in, so the reminders are written at sign-up.
+    settings.EMAIL_DOUBLE_OPT_IN = False
     data = {
         **form_data,
         "asks": [ActionKind.TESTIMONY_IN_PERSON, ActionKind.ATTEND_HEARING],

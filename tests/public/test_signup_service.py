@@ -112,11 +112,16 @@ def test_it_records_only_the_consents_that_were_ticked(campaign):
         campaign, email_updates=True, sms_reminders=False, phone="612-555-0123", email_wording="W"
     )
     supporter = Supporter.objects.get()
+    # Double opt-in: recorded when the address's owner follows the emailed
+    # link (tests/optin), with the wording the form showed.
+    assert ConsentEvent.objects.count() == 0
+    confirm(supporter, campaign)
+    supporter.refresh_from_db()
     event = ConsentEvent.objects.get()
     assert (event.channel, event.kind, event.source, event.campaign, event.wording) == (
         Channel.EMAIL,
         ConsentEvent.Kind.GRANTED,
-        "public_form:parks-alcohol-ordinance",
+        "double opt-in confirmed (public_form:parks-alcohol-ordinance)",
         campaign,
         "W",
     )
@@ -257,7 +262,11 @@ def test_it_hands_the_new_pledges_to_the_reminders_hook(campaign):
         result = submit(campaign, asks=[ActionKind.CALL])
     # No hearing was chosen, so no hearing is left for the hook to look at.
     hook.assert_called_once_with(
-        supporter=result.supporter, campaign=campaign, pledges=result.pledges, hearings=[]
+        supporter=result.supporter,
+        campaign=campaign,
+        pledges=result.pledges,
+        hearings=[],
+        confirmation=True,
     )
     assert [a.kind for a in result.pledges] == ["call"]
 

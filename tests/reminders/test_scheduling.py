@@ -70,11 +70,18 @@ def test_signing_up_again_without_new_pledges_adds_no_second_confirmation(campai
     assert Message.objects.count() == 2  # one email, one text
 
 
-def test_signing_up_again_with_a_new_pledge_confirms_it(campaign):
+def test_signing_up_again_with_a_new_pledge_confirms_it_the_next_day(campaign):
+    # Was: a confirmation per set of new pledges. Now one email a day per
+    # address, whatever the number of sign-ups (privacy hole 7, tests/optin).
     supporter = make_supporter()
-    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[])
-    call = pledge(supporter, campaign)
-    reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[call])
+    with time_machine.travel(NOW, tick=False) as clock:
+        reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[])
+        call = pledge(supporter, campaign)
+        reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[call])
+        assert Message.objects.filter(kind=MessageKind.SIGNUP_CONFIRMATION).count() == 1
+        clock.shift(dt.timedelta(days=1))
+        letter = pledge(supporter, campaign, kind=ActionKind.LETTER)
+        reminders_on_signup(supporter=supporter, campaign=campaign, pledges=[letter])
     assert Message.objects.filter(kind=MessageKind.SIGNUP_CONFIRMATION).count() == 2
 
 

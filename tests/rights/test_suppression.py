@@ -182,7 +182,9 @@ def test_a_public_signup_by_the_person_lifts_the_suppression(erased):
     assert result.created
     assert list(Suppression.objects.values_list("kind", flat=True)) == ["phone"]
     supporter = Supporter.objects.get(email=QUENTIN["email"])
-    assert supporter.can_receive_email
+    # Reachable again; their email consent waits for the confirmation's link
+    # (double opt-in, tests/optin).
+    assert supporter.unreachable_reason(Channel.EMAIL, consent=False) is None
     # Their confirmation goes out: nothing holds it back any more.
     _send_due()
     assert [m.to for m in mail.outbox] == [[QUENTIN["email"]]]
