@@ -642,7 +642,8 @@ def supporters_search(query: str, limit: int = SEARCH_LIMIT) -> list[Supporter]:
         if names is not None:
             condition |= names
     return list(
-        Supporter.objects.filter(condition)
+        # An erased person is only an anonymous row kept for the counts.
+        Supporter.objects.filter(condition, erased_at__isnull=True)
         .select_related("district")
         .order_by("last_name", "first_name", "id")[:limit]
     )

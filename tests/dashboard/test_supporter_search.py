@@ -96,3 +96,14 @@ def test_a_row_without_a_search_name_is_still_found_by_its_name(db):
     assert Supporter.objects.get(pk=person.pk).search_name == ""
 
     assert [s.pk for s in supporters_search("bulk logged")] == [person.pk]
+
+
+def test_an_erased_person_is_not_found(db):
+    from django.utils import timezone
+
+    from campaign.selectors import supporters_search
+    from tests import factories
+
+    factories.SupporterFactory(first_name="Erased", last_name="", erased_at=timezone.now())
+    kept = factories.SupporterFactory(first_name="Erasmus", last_name="Kept")
+    assert supporters_search("Eras") == [kept]

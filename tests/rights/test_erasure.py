@@ -299,3 +299,22 @@ def test_the_confirmation_page_speaks_spanish(people, client, coordinator):
     text = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "2 acciones (campaña, tipo, estado, destinatario, fechas)" in text
     assert "Lo que se borra" in text
+
+
+def test_erasure_clears_the_persons_coordinates(db, admin):
+    from campaign.services.privacy import supporter_erase
+    from tests import factories
+
+    supporter = factories.SupporterFactory(latitude=46.123456, longitude=-92.654321)
+    supporter_erase(supporter=supporter, by=admin)
+    supporter.refresh_from_db()
+    assert (supporter.latitude, supporter.longitude) == (None, None)
+
+
+def test_an_access_export_includes_the_coordinates(db):
+    from campaign.services.privacy import supporter_access_data
+    from tests import factories
+
+    supporter = factories.SupporterFactory(latitude=46.5, longitude=-92.25)
+    person = supporter_access_data(supporter)["person"]
+    assert (person["latitude"], person["longitude"]) == (46.5, -92.25)
