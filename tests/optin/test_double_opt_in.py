@@ -40,7 +40,6 @@ def victims_form(form_data, hearing):
 def sign_up(client, signup_url, data):
     response = client.post(signup_url, data)
     assert response.status_code == 302
-    response.close()
 
 
 def rows(supporter):
