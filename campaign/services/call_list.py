@@ -181,19 +181,26 @@ def call_claim_release(
 # The volunteer's script
 # ---------------------------------------------------------------------------
 
-PHONEBANK_PLACEHOLDERS = ("first_name", "caller_name", "campaign", "hearing_date", "commissioner")
+PHONEBANK_PLACEHOLDERS = (
+    "first_name",
+    "caller_name",
+    "campaign",
+    "hearing",
+    "hearing_date",
+    "commissioner",
+)
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 # Used when the campaign wrote no phone-bank script of its own.
 DEFAULT_PHONEBANK_SCRIPT = {
     "en": (
         "Hi {first_name}, this is {caller_name}, a volunteer with {campaign}. "
-        "Thank you for standing with us. The public hearing is on {hearing_date}. "
+        "Thank you for standing with us. The next hearing is {hearing}. "
         "Can we count on you to call {commissioner}, or to come and speak at the hearing?"
     ),
     "es": (
         "Hola {first_name}, le habla {caller_name}, voluntario/a de {campaign}. "
-        "Gracias por apoyarnos. La audiencia pública es el {hearing_date}. "
+        "Gracias por apoyarnos. La próxima audiencia es {hearing}. "
         "¿Podemos contar con usted para llamar a {commissioner} o para venir a hablar "
         "en la audiencia?"
     ),
@@ -204,11 +211,13 @@ DEFAULT_PHONEBANK_SCRIPT = {
 PHONEBANK_FALLBACKS = {
     "en": {
         "first_name": "there",
+        "hearing": "on a date still to be announced",
         "hearing_date": "a date still to be announced",
         "commissioner": "your commissioner",
     },
     "es": {
         "first_name": "vecino/a",
+        "hearing": "un día que aún no se ha anunciado",
         "hearing_date": "día que aún no se ha anunciado",
         "commissioner": "su comisionado o comisionada",
     },
@@ -246,8 +255,17 @@ def phonebank_script_text(
             if hearing is not None
             else fallback["hearing_date"]
         )
+    # The hearing by its own title: the next one may be a work session, not
+    # the public hearing.
+    if hearing is None:
+        hearing_named = fallback["hearing"]
+    elif language == "es":
+        hearing_named = f"«{hearing.localized_title(language)}», el {hearing_date}"
+    else:
+        hearing_named = f"“{hearing.localized_title(language)}”, on {hearing_date}"
     values = {
         "first_name": supporter.first_name or fallback["first_name"],
+        "hearing": hearing_named,
         "caller_name": caller_name,
         "campaign": campaign.localized("name", language),
         "hearing_date": hearing_date,

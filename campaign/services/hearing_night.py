@@ -168,6 +168,15 @@ def _mark_key(*, hearing: Hearing, supporter: Supporter, kind: str) -> str:
     return f"hearing-night:{hearing.pk}:{supporter.pk}:{kind}"
 
 
+def marking_opens_at(hearing: Hearing) -> dt.datetime:
+    """When speakers and attendance can first be marked (MARKING_OPENS)."""
+    return hearing.starts_at - MARKING_OPENS
+
+
+def marking_is_open(hearing: Hearing, now: dt.datetime | None = None) -> bool:
+    return (now or timezone.now()) >= marking_opens_at(hearing)
+
+
 def hearing_mark(*, hearing: Hearing, supporter: Supporter, kind: str, by) -> tuple[Action, bool]:
     """Record that the supporter spoke, sent written testimony or attended
     (`kind`) at the hearing, as a completed action through the intake core:
@@ -187,7 +196,7 @@ def hearing_mark(*, hearing: Hearing, supporter: Supporter, kind: str, by) -> tu
     now = timezone.now()
     if hearing.is_cancelled:
         raise ValidationError(_("This hearing was cancelled."))
-    if kind != ActionKind.WRITTEN_TESTIMONY and now < hearing.starts_at - MARKING_OPENS:
+    if kind != ActionKind.WRITTEN_TESTIMONY and not marking_is_open(hearing, now):
         raise ValidationError(
             _("Speakers and attendance can be marked from three hours before the hearing.")
         )

@@ -60,6 +60,7 @@ from campaign.services.intake import (
     supporter_intake,
 )
 from campaign.services.stances import stance_record
+from campaign.templatetags.phones import phone_national
 
 STANCE_PERMISSION = "campaign.add_stance"
 
@@ -315,7 +316,7 @@ def _search_payload(supporter: Supporter, campaign: Campaign, keep: dict) -> dic
         "id": supporter.pk,
         "name": supporter.full_name,
         "email": supporter.email or "",
-        "phone": supporter.phone or "",
+        "phone": phone_national(supporter.phone),
         "district": str(supporter.district) if supporter.district_id else "",
         "url": f"{reverse('dashboard:log', args=[campaign.slug])}?{query}",
     }

@@ -16,7 +16,13 @@ from django.views.decorators.http import require_GET, require_POST
 from campaign import selectors_hearing_night as selectors
 from campaign.models import HEARING_KINDS, ActionKind, Hearing, Supporter
 from campaign.roles import PERSONAL_DATA_PERMISSION
-from campaign.services.hearing_night import hearing_mark, speaker_move, speaker_slots
+from campaign.services.hearing_night import (
+    hearing_mark,
+    marking_is_open,
+    marking_opens_at,
+    speaker_move,
+    speaker_slots,
+)
 from campaign.views.dashboard import dashboard_access
 
 DONE_LABELS = {
@@ -37,7 +43,13 @@ def _wants_json(request) -> bool:
 
 
 def _context(hearing: Hearing, **extra) -> dict:
-    return {"hearing": hearing, "campaign": hearing.campaign, **extra}
+    return {
+        "hearing": hearing,
+        "campaign": hearing.campaign,
+        "marking_open": marking_is_open(hearing),
+        "marking_opens_at": marking_opens_at(hearing),
+        **extra,
+    }
 
 
 @dashboard_access(PERSONAL_DATA_PERMISSION)

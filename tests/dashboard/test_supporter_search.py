@@ -107,3 +107,13 @@ def test_an_erased_person_is_not_found(db):
     factories.SupporterFactory(first_name="Erased", last_name="", erased_at=timezone.now())
     kept = factories.SupporterFactory(first_name="Erasmus", last_name="Kept")
     assert supporters_search("Eras") == [kept]
+
+
+def test_the_quick_log_search_shows_phones_as_people_read_them(client, coordinator, pine_county):
+    from tests import factories
+
+    factories.SupporterFactory(first_name="Walter", last_name="Walker", phone="+13205552001")
+    client.force_login(coordinator)
+    response = client.get("/dashboard/parks-alcohol-ordinance/search/", {"q": "Walter"})
+    [result] = response.json()["results"]
+    assert result["phone"] == "(320) 555-2001"

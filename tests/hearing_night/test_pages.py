@@ -212,6 +212,29 @@ def test_marking_before_check_in_opens_says_why(coordinator_client, campaign):
     )
 
 
+def test_before_check_in_opens_the_page_says_when_and_the_buttons_wait(
+    coordinator_client, campaign
+):
+    """Found walking the page: a tap weeks early was refused with no visible
+    message."""
+    from tests import factories
+
+    later = factories.HearingFactory(
+        campaign=campaign, starts_at=timezone.now() + dt.timedelta(hours=5)
+    )
+    pledge(person(8), later, kind=ATTEND)
+    html = coordinator_client.get(_url("hearing_check_in", later)).content.decode()
+    assert 'id="marking-opens"' in html
+    assert "three hours before the hearing" in html
+    assert 'disabled aria-describedby="marking-opens"' in html
+
+
+def test_once_check_in_opens_the_buttons_work_and_no_notice_shows(coordinator_client, night):
+    html = coordinator_client.get(_url("hearing_check_in", night["hearing"])).content.decode()
+    assert 'id="marking-opens"' not in html
+    assert "disabled" not in html
+
+
 def test_checking_in_an_hour_early_counts_from_the_start(coordinator_client, campaign):
     from tests import factories
 

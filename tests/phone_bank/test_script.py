@@ -29,7 +29,8 @@ def test_the_built_in_english_script_is_filled_for_the_person(phone_bank):
     ben = phone_bank["people"][1]
     assert _script(phone_bank, ben, "en", commissioner=phone_bank["members"][1]) == (
         "Hi Ben, this is Rosa, a volunteer with Alcohol-free county parks. "
-        "Thank you for standing with us. The public hearing is on May 13, 2031. "
+        "Thank you for standing with us. The next hearing is "
+        "“Public hearing on the parks ordinance”, on May 13, 2031. "
         "Can we count on you to call Commissioner Member 2, or to come and speak at the hearing?"
     )
 
@@ -41,7 +42,8 @@ def test_the_built_in_spanish_script_uses_the_spanish_title_and_date(phone_bank)
     phone_bank["campaign"].name_es = "Parques del condado sin alcohol"
     assert _script(phone_bank, ana, "es", commissioner=member) == (
         "Hola Ana, le habla Rosa, voluntario/a de Parques del condado sin alcohol. "
-        "Gracias por apoyarnos. La audiencia pública es el 13 de mayo de 2031. "
+        "Gracias por apoyarnos. La próxima audiencia es "
+        "«Public hearing on the parks ordinance», el 13 de mayo de 2031. "
         "¿Podemos contar con usted para llamar a Comisionada Member 1 o para venir a hablar "
         "en la audiencia?"
     )
@@ -50,7 +52,7 @@ def test_the_built_in_spanish_script_uses_the_spanish_title_and_date(phone_bank)
 def test_without_a_member_or_hearing_the_script_says_so_in_words(phone_bank):
     ben = phone_bank["people"][1]
     text = _script(phone_bank, ben, "en", commissioner=None, hearing=None)
-    assert "The public hearing is on a date still to be announced." in text
+    assert "The next hearing is on a date still to be announced." in text
     assert "Can we count on you to call your commissioner," in text
 
 
@@ -105,7 +107,7 @@ def test_the_admin_refuses_an_unknown_placeholder(phone_bank):
         form.clean_phonebank_script_es()
     assert raised.value.messages == [
         "Unknown placeholders: {nombre}. Use only {first_name}, {caller_name}, "
-        "{campaign}, {hearing_date}, {commissioner}."
+        "{campaign}, {hearing}, {hearing_date}, {commissioner}."
     ]
 
 

@@ -8,6 +8,17 @@
 
   function say(text) { if (status) { status.textContent = text; } }
 
+  // A refusal is shown where the tap was, not only announced.
+  function refuse(form, text) {
+    var note = form.parentNode.querySelector(".hn-error");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "hn-error";
+      form.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = text;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute || !form.hasAttribute("data-hn-mark")) { return; }
@@ -29,7 +40,9 @@
       .then(function (result) {
         if (!result.ok || !result.data.ok) {
           button.disabled = false;
-          say((result.data && result.data.error) || status.getAttribute("data-error"));
+          var text = (result.data && result.data.error) || status.getAttribute("data-error");
+          refuse(form, text);
+          say(text);
           return;
         }
         var done = document.createElement("span");
