@@ -789,6 +789,9 @@ def enter_imports(plan: Plan, county, client) -> None:
             },
         )
         assert response.status_code == 302, _errors(response)
+        # The preview shows the mapping and first rows; Start import queues it.
+        response = client.post(response["Location"])
+        assert response.status_code == 302, _errors(response)
         job_id = int(response["Location"].rstrip("/").rsplit("/", 1)[-1])
         job = import_job_run(job_id=job_id)
         assert (job.status, job.errors) == (ImportJob.Status.DONE, [])
