@@ -163,3 +163,17 @@ def test_the_trail_filters_by_person(
     assert response.status_code == 200
     shown = list(response.context["cl"].result_list)
     assert sorted(e.content_type.model for e in shown) == ["action", "membership", "supporter"]
+
+
+def test_a_supporters_page_links_admins_to_the_trail_about_them(client, admin, db):
+    supporter = factories.SupporterFactory()
+    client.force_login(admin)
+    html = client.get(f"/admin/campaign/supporter/{supporter.pk}/change/").content.decode()
+    assert f"/admin/auditlog/logentry/?supporter={supporter.pk}" in html
+
+
+def test_a_coordinators_supporter_page_has_no_trail_link(client, coordinator, db):
+    supporter = factories.SupporterFactory()
+    client.force_login(coordinator)
+    html = client.get(f"/admin/campaign/supporter/{supporter.pk}/change/").content.decode()
+    assert "/admin/auditlog/logentry/" not in html
