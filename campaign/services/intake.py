@@ -504,9 +504,7 @@ def supporter_intake(
         # An erased person's address comes back only by their own sign-up.
         refused = suppressed_among(emails=[person.email], phones=[person.phone])
         if refused:
-            raise ValidationError(
-                {"email" if person.email in refused else "phone": ERASED_REFUSAL}
-            )
+            raise ValidationError({"email" if person.email in refused else "phone": ERASED_REFUSAL})
     elif given:
         # PUBLIC (a new supporter) or OWNER: the person signs up anew themselves.
         suppressions_lift(email=person.email, phone=person.phone)
