@@ -55,7 +55,8 @@ HEARING_FORMAT = "%Y-%m-%d %H:%M"
 # ---------------------------------------------------------------------------
 # Bounded reading (privacy hole 1): the admin imports actions and council
 # members in the request, so a file is capped in size (the admin's import
-# form), in rows and in width, and an .xlsx is streamed at its real size.
+# form), in rows and in width, and an .xlsx is streamed at its real size. A
+# larger action file runs as a background job (services/action_imports.py).
 # ---------------------------------------------------------------------------
 
 

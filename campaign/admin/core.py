@@ -58,6 +58,8 @@ from campaign.resources import (
     SupporterResource,
 )
 from campaign.selectors import supporter_name_q
+from campaign.services.action_imports import KIND as ACTIONS_KIND
+from campaign.services.action_imports import action_file_needs_job
 from campaign.services.actions import action_cancel, action_complete
 from campaign.services.call_list import PHONEBANK_PLACEHOLDERS, phonebank_placeholders_unknown
 from campaign.services.hearings import hearing_save
@@ -95,6 +97,19 @@ class LimitedImportForm(ImportForm):
                     "from the Import people page."
                 )
                 % {"size": filesizeformat(settings.ADMIN_IMPORT_MAX_UPLOAD_BYTES)}
+            )
+        return upload
+
+
+class ActionImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        # Past the in-request limits a file runs as a background job
+        # (ActionAdmin.import_action), up to the background imports' cap.
+        if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("This file is larger than %(size)s: split it.")
+                % {"size": filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}
             )
         return upload
 
@@ -952,6 +967,28 @@ class ActionAdmin(AuditedReadsAdmin, ImportExportAdmin):
     show_full_result_count = False
     readonly_fields = ("logged_by", "idempotency_key", "created_at", "updated_at")
     actions = ["mark_completed"]
+    import_form_class = ActionImportForm
+
+    def import_action(self, request, **kwargs):
+        """A file over the in-request limits (ADMIN_IMPORT_MAX_UPLOAD_BYTES,
+        ADMIN_IMPORT_MAX_ROWS) is imported by a background job and followed
+        on its progress page; a smaller one keeps the preview and confirm."""
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            if form.is_valid():
+                upload = form.cleaned_data["import_file"]
+                file_format = self.get_import_formats()[int(form.cleaned_data["format"])]
+                excel = issubclass(file_format, BoundedXLSX)
+                if upload.size > settings.ADMIN_IMPORT_MAX_UPLOAD_BYTES or action_file_needs_job(
+                    handle=upload, excel=excel
+                ):
+                    # The job reads the file by its extension: keep the format picked.
+                    extension = ".xlsx" if excel else ".csv"
+                    if not upload.name.lower().endswith(extension):
+                        upload.name = f"{upload.name}{extension}"
+                    job = import_job_create(file=upload, user=request.user, kind=ACTIONS_KIND)
+                    return redirect("imports:detail", pk=job.pk)
+        return super().import_action(request, **kwargs)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

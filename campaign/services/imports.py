@@ -900,7 +900,8 @@ def import_job_run(
     Side effects: the supporters import; the job's status, progress (every
     `progress_every` rows, committed as it goes so the progress page sees it),
     counts and error report. A file that cannot be read marks the job failed
-    with the reason; nothing is saved then."""
+    with the reason; nothing is saved then. A job of kind "actions" (a large
+    admin action file) is run by `action_imports.actions_import_job_run`."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
         status=ImportJob.Status.RUNNING, updated_at=timezone.now()
     )
@@ -908,6 +909,11 @@ def import_job_run(
         logger.info("import job %s is not queued; another worker got there first", job_id)
         return None
     job = ImportJob.objects.get(pk=job_id)
+    if job.kind == "actions":
+        # Imported here, not at the top: action_imports reads files with this module.
+        from campaign.services.action_imports import actions_import_job_run
+
+        return actions_import_job_run(job=job)
     job.total_rows = _count_rows(job)
     ImportJob.objects.filter(pk=job_id).update(total_rows=job.total_rows)
 
