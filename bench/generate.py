@@ -98,7 +98,9 @@ def generate(
     district_id = member_id = zip_id = 0
     for b in range(1, bodies + 1):
         seats = 5 + 2 * (b % 3)
-        body_rows.append((b, f"Bench County {b} Board", f"Bench County {b}", seats, "", now, now))
+        body_rows.append(
+            (b, f"Bench County {b} Board", f"Bench County {b}", seats, "", "", "{}", now, now)
+        )
         zips_by_body[b] = []
         for d in range(1, seats + 1):
             district_id += 1
@@ -124,6 +126,7 @@ def generate(
                     district_id,
                     f"Member {b}-{d}",
                     "Commissioner",
+                    "Comisionado/a",
                     f"member{b}-{d}@county{b}.example.gov",
                     f"+1612555{b:02d}{d:02d}",
                     "",
@@ -138,7 +141,18 @@ def generate(
     counts["decision bodies"] = _copy(
         raw,
         t[DecisionBody],
-        ("id", "name", "jurisdiction", "seats", "ocd_division_id", "created_at", "updated_at"),
+        # COPY fills no Django default: every NOT NULL column is named.
+        (
+            "id",
+            "name",
+            "jurisdiction",
+            "seats",
+            "ocd_division_id",
+            "legistar_client",
+            "legistar_config",
+            "created_at",
+            "updated_at",
+        ),
         body_rows,
     )
     counts["districts"] = _copy(
@@ -159,6 +173,7 @@ def generate(
             "district_id",
             "name",
             "title",
+            "title_es",
             "email",
             "phone",
             "office_address",

@@ -610,6 +610,9 @@ def section_import(size: dict, ctx: dict) -> dict:
     response = client.post(
         reverse("imports:upload"), {"file": SimpleUploadedFile("supporters.csv", data)}
     )
+    assert response.status_code == 302, response.status_code
+    # The preview (mapping and first rows), then Start import.
+    response = client.post(response["Location"])
     upload_seconds = time.perf_counter() - started
     assert response.status_code == 302, response.status_code
     job = ImportJob.objects.latest("pk")
