@@ -11,7 +11,7 @@ from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from campaign.services import digest, imports, outbox, signup
+from campaign.services import digest, imports, outbox, signup, webhooks
 
 # ---------------------------------------------------------------------------
 # Supporter imports (benchmarks/imports issue) -- owned by the imports helper.
@@ -116,3 +116,23 @@ def privacy_retention_run_task() -> None:
     from campaign.services import privacy
 
     privacy.privacy_retention_run()
+
+
+# ---------------------------------------------------------------------------
+# Outbound webhooks (issue 13).
+# ---------------------------------------------------------------------------
+
+
+# Each row is claimed by a conditional UPDATE before its POST, so a second
+# run (or a redelivery) never sends a row twice. 20 rows x 10 s fit the limit.
+@shared_task(
+    name="campaign.webhooks_dispatch",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    time_limit=300,
+    soft_time_limit=280,
+)
+def webhooks_dispatch_task() -> None:
+    """Beat, every minute: POST the due webhook deliveries."""
+    webhooks.webhooks_dispatch()

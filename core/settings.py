@@ -432,6 +432,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         ),
         "options": {"expires": 3600},
     },
+    # Outbound webhooks (issue 13): campaign.services.webhooks.
+    "dispatch-due-webhooks": {
+        "task": "campaign.webhooks_dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Retention (issue 12): campaign.services.privacy.privacy_retention_run.
     "privacy-retention": {
         "task": "campaign.privacy_retention_run",
@@ -460,6 +466,16 @@ MESSAGE_MAX_ATTEMPTS = env.int("MESSAGE_MAX_ATTEMPTS", default=6)
 # automatically (it is "in doubt", listed in the admin outbox).
 MESSAGE_CLAIM_TIMEOUT = env.float("MESSAGE_CLAIM_TIMEOUT", default=1800.0)
 PLEDGE_FOLLOWUP_DAYS = env.int("PLEDGE_FOLLOWUP_DAYS", default=3)
+# Outbound webhooks (campaign.services.webhooks): a failed POST (not 2xx,
+# timeout) is retried after base * 2**(attempts-1) seconds, capped at 6 h,
+# and failed for good after WEBHOOK_MAX_ATTEMPTS; a dispatcher tick sends at
+# most WEBHOOK_DISPATCH_BATCH rows, each POST waiting WEBHOOK_TIMEOUT_SECONDS.
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=60.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_DISPATCH_BATCH = env.int("WEBHOOK_DISPATCH_BATCH", default=20)
+# Past the dispatch task's time limit no worker can still be posting a row.
+WEBHOOK_CLAIM_TIMEOUT = env.float("WEBHOOK_CLAIM_TIMEOUT", default=600.0)
 # Broadcasts: a queued broadcast's rows are spread this many a minute per
 # channel (providers throttle bulk senders; Gmail counts per day too).
 BROADCAST_EMAIL_PER_MINUTE = env.int("BROADCAST_EMAIL_PER_MINUTE", default=300)

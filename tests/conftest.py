@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
+from campaign.services.webhooks import CACHE_KEY as WEBHOOKS_CACHE_KEY
 from tests import factories
 
 
@@ -23,6 +24,10 @@ def pytest_configure(config):
 def _clear_cache():
     # Rate-limit counters live in the cache; each test starts with none.
     cache.clear()
+    # What every process reads in production: the list of active webhooks,
+    # kept in the cache by the admin and the dispatcher's every tick (none
+    # here; tests/webhooks register theirs through webhooks_changed).
+    cache.set(WEBHOOKS_CACHE_KEY, [], timeout=None)
     yield
     cache.clear()
 

@@ -95,6 +95,10 @@ from campaign.services.scheduling import (
     reminders_on_pledge,
     reminders_sms_consent_request,
 )
+from campaign.services.webhooks import (
+    webhook_deliveries_record,
+    webhook_deliveries_record_actions,
+)
 
 NON_CONSTITUENT_TAG = "non-constituent"
 # Keep IN lists well under every database's parameter limit.
@@ -536,6 +540,8 @@ def supporter_intake(
             validate_unique=False, validate_constraints=False, exclude=["district"]
         )
         supporter.save()
+    if created:
+        webhook_deliveries_record(event="person", obj=supporter)
     if campaign is not None:
         covered = places.place(supporter.zip_code, supporter.district_id).covered
         # A supporter created just now has no tag to drop.
@@ -942,7 +948,9 @@ def action_record(
         idempotency_key=idempotency_key,
     )
     if pledge is not None and pledge_fulfilled_by(pledge=pledge, action=action):
-        return pledge_fulfil(pledge=pledge, action=action), True
+        pledge = pledge_fulfil(pledge=pledge, action=action)
+        webhook_deliveries_record_actions(actions=[pledge])
+        return pledge, True
     try:
         with transaction.atomic():
             speaking_orders_assign(actions=[action])
@@ -956,6 +964,7 @@ def action_record(
         raise
     membership_record(supporter=supporter, campaign=campaign, source=source)
     reminders_on_pledge(action=action)
+    webhook_deliveries_record_actions(actions=[action])
     return action, True
 
 
@@ -986,6 +995,7 @@ def actions_record_many(*, actions: list[Action], schedule: bool = True) -> list
         for action in saved:
             if action.status == ActionStatus.PLEDGED:
                 reminders_on_pledge(action=action)
+    webhook_deliveries_record_actions(actions=fulfilled + saved)
     return fulfilled + saved
 
 

@@ -19,6 +19,7 @@ TASK_NAMES = {
     "campaign.signups_process_received",
     "campaign.broadcasts_queue_due",
     "campaign.privacy_retention_run",
+    "campaign.webhooks_dispatch",
 }
 
 
