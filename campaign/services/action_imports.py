@@ -22,6 +22,7 @@ import io
 import itertools
 import logging
 from collections.abc import Iterator
+from contextlib import closing
 
 import tablib
 from django.conf import settings
@@ -126,8 +127,10 @@ def actions_import_run(*, job: ImportJob, on_progress=None) -> None:
     limit = settings.IMPORT_MAX_ROWS
     # A first pass checks the header and the row count, so a file refused
     # as a whole writes nothing.
-    with job.file.open("rb") as handle:
-        records = _records(handle, excel=excel, max_rows=limit)
+    with (
+        job.file.open("rb") as handle,
+        closing(_records(handle, excel=excel, max_rows=limit)) as records,
+    ):
         _header(next(records, None))
         job.total_rows = sum(1 for _ in records)
     if on_progress:
@@ -136,8 +139,10 @@ def actions_import_run(*, job: ImportJob, on_progress=None) -> None:
     resource = ActionResource()
     errors: list[dict] = []
     created = updated = done = 0
-    with job.file.open("rb") as handle:
-        records = _records(handle, excel=excel, max_rows=limit)
+    with (
+        job.file.open("rb") as handle,
+        closing(_records(handle, excel=excel, max_rows=limit)) as records,
+    ):
         header = _header(next(records, None))
         width = len(header)
         numbered = enumerate(records, start=2)
