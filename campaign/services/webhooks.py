@@ -36,7 +36,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from campaign.models import (
@@ -93,6 +93,13 @@ def _active_hooks() -> list[tuple[int, list[str]]]:
     return hooks
 
 
+_RELATED = {
+    "person": ("identifiers", "district"),
+    "outreach": ("target__body", "target__district"),
+    "attendance": (),
+}
+
+
 class _SiteRequest:
     """What the OSDI serializers need of a request to write absolute links."""
 
@@ -129,6 +136,9 @@ def webhook_deliveries_record_many(*, event: str, objs: list) -> int:
     wanted = [pk for pk, events in _active_hooks() if not events or event in events]
     if not wanted or not objs:
         return 0
+    # What the serializer reads of each object, in one query per relation
+    # whatever the number of objects (a bulk log, an import).
+    prefetch_related_objects(objs, *_RELATED[event])
     rows = []
     for obj in objs:
         payload = _payload(event, obj)

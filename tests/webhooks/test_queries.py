@@ -11,11 +11,14 @@ from django.urls import reverse
 from campaign.models import (
     Action,
     ActionKind,
+    ActionSource,
+    ActionStatus,
     ConsentEvent,
     PendingSignup,
     Supporter,
     WebhookDelivery,
 )
+from campaign.services.intake import action_build, actions_record_many
 from campaign.services.webhooks import CACHE_KEY, webhook_deliveries_record
 from tests import factories
 from tests.webhooks.conftest import hook_create
@@ -70,3 +73,34 @@ def test_a_cold_cache_costs_one_query_then_none():
     with CaptureQueriesContext(connection) as warm:
         webhook_deliveries_record(event="person", obj=supporter)
     assert (len(cold), len(warm)) == (1, 0)
+
+
+def test_outreaches_recorded_in_bulk_read_their_targets_once(pine_county):
+    hook_create()
+    campaign = pine_county["campaign"]
+    built = [
+        action_build(
+            supporter=factories.SupporterFactory(
+                zip_code=f"5507{n}", district=pine_county["districts"][n % 3]
+            ),
+            campaign=campaign,
+            kind=ActionKind.LETTER,
+            status=ActionStatus.COMPLETED,
+            source=ActionSource.IMPORT,
+        )
+        for n in range(5)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        actions_record_many(actions=built)
+    webhook_queries = [
+        q["sql"]
+        for q in queries
+        if "campaign_webhook" in q["sql"]
+        or 'FROM "campaign_councilmember"' in q["sql"]
+        or 'FROM "campaign_decisionbody"' in q["sql"]
+        or 'FROM "campaign_district"' in q["sql"]
+    ]
+    # The hooks (cache cold after registering), the targets, their bodies,
+    # their districts, the deliveries' INSERT.
+    assert len(webhook_queries) == 5
+    assert WebhookDelivery.objects.count() == 5
