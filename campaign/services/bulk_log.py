@@ -61,6 +61,7 @@ from campaign.services.intake import (
     supporters_tag_non_constituent,
 )
 from campaign.services.privacy import ERASED_REFUSAL, suppressed_among
+from campaign.services.webhooks import webhook_deliveries_record_many
 
 LOGGED = "logged"
 CREATED = "created"
@@ -352,6 +353,7 @@ def bulk_log(
     try:
         with transaction.atomic():
             Supporter.objects.bulk_create(new_supporters, batch_size=CHUNK)
+            webhook_deliveries_record_many(event="person", objs=new_supporters)
             for supporter in changed.values():
                 supporter.updated_at = now
             Supporter.objects.bulk_update(changed.values(), _APPLIED, batch_size=CHUNK // 4)

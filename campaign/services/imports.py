@@ -98,6 +98,7 @@ from campaign.services.intake import (
     supporters_tag_non_constituent,
 )
 from campaign.services.privacy import ERASED_REFUSAL, IMPORT_PREVIEW_FOLDER, suppressed_among
+from campaign.services.webhooks import webhook_deliveries_record_many
 from core import celery_app
 
 logger = logging.getLogger(__name__)
@@ -683,6 +684,8 @@ def _record(
     supporters = {p.supporter.pk: p.supporter for p in people}
     _tags_add(people)
     _identifiers_add(people)
+    # After the identifiers, so the posted person carries the other tool's id.
+    webhook_deliveries_record_many(event="person", objs=[p.supporter for p in people if p.created])
     if campaign is not None:
         memberships_record(
             pairs=((campaign.pk, pk) for pk in supporters), source=ActionSource.IMPORT

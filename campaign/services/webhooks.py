@@ -93,6 +93,7 @@ def _active_hooks() -> list[tuple[int, list[str]]]:
     return hooks
 
 
+_CHUNK = 1000
 _RELATED = {
     "person": ("identifiers", "district"),
     "outreach": ("target__body", "target__district"),
@@ -131,28 +132,35 @@ def webhook_deliveries_record_many(*, event: str, objs: list) -> int:
     caller's transaction. Returns the rows offered (duplicates included).
 
     Side effects: none when no hook wants the event (no query either, once
-    the cache is warm); else the payloads' reads and one INSERT, an event
-    already recorded for a hook ignored (its dedupe key)."""
+    the cache is warm); else, per 1,000 objects, the payloads' reads (one
+    query per relation) and one INSERT, an event already recorded for a hook
+    ignored (its dedupe key)."""
     wanted = [pk for pk, events in _active_hooks() if not events or event in events]
+    objs = list(objs)
     if not wanted or not objs:
         return 0
-    # What the serializer reads of each object, in one query per relation
-    # whatever the number of objects (a bulk log, an import).
-    prefetch_related_objects(objs, *_RELATED[event])
-    rows = []
-    for obj in objs:
-        payload = _payload(event, obj)
-        rows.extend(
-            WebhookDelivery(
-                webhook_id=hook_id,
-                event=event,
-                payload=payload,
-                dedupe_key=f"{event}:{obj.pk}:{hook_id}",
+    written = 0
+    # In chunks: an import's 100,000 people stay within SQLite's bound
+    # parameters and the worker's memory.
+    for start in range(0, len(objs), _CHUNK):
+        chunk = objs[start : start + _CHUNK]
+        # What the serializer reads of each object, in one query per relation.
+        prefetch_related_objects(chunk, *_RELATED[event])
+        rows = []
+        for obj in chunk:
+            payload = _payload(event, obj)
+            rows.extend(
+                WebhookDelivery(
+                    webhook_id=hook_id,
+                    event=event,
+                    payload=payload,
+                    dedupe_key=f"{event}:{obj.pk}:{hook_id}",
+                )
+                for hook_id in wanted
             )
-            for hook_id in wanted
-        )
-    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+        WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+        written += len(rows)
+    return written
 
 
 def action_event(action) -> str | None:
