@@ -121,6 +121,13 @@ def _payload(event: str, obj) -> dict:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+def _dedupe_key(event: str, obj, hook_id: int) -> str:
+    # An attendance is news twice: the pledge, then the person attending.
+    if event == "attendance":
+        return f"{event}:{obj.pk}:{obj.status}:{hook_id}"
+    return f"{event}:{obj.pk}:{hook_id}"
+
+
 def webhook_deliveries_record(*, event: str, obj) -> int:
     """One delivery row per active hook that wants `event` about `obj`
     (`webhook_deliveries_record_many`)."""
@@ -154,7 +161,7 @@ def webhook_deliveries_record_many(*, event: str, objs: list) -> int:
                     webhook_id=hook_id,
                     event=event,
                     payload=payload,
-                    dedupe_key=f"{event}:{obj.pk}:{hook_id}",
+                    dedupe_key=_dedupe_key(event, obj, hook_id),
                 )
                 for hook_id in wanted
             )

@@ -1,13 +1,17 @@
 """Delivery rows are written by the intake core, in the change's transaction:
 one per event and hook that wants it, never two for one event and hook."""
 
+import datetime as dt
+
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from campaign.models import (
     ActionKind,
     ActionSource,
     ActionStatus,
+    Hearing,
     WebhookDelivery,
 )
 from campaign.services.intake import (
@@ -121,9 +125,30 @@ def test_a_pledge_to_testify_is_an_attendance(pine_county, member):
         ActionStatus.PLEDGED,
         hearing=hearing,
     )
-    assert _rows() == [("attendance", f"attendance:{action.pk}:{hook.pk}")]
+    assert _rows() == [("attendance", f"attendance:{action.pk}:pledged:{hook.pk}")]
     payload = WebhookDelivery.objects.get().payload
     assert (payload["status"], payload["attended"]) == ("accepted", False)
+
+
+def test_attending_after_pledging_is_a_second_attendance_event(pine_county, member):
+    hook = hook_create(events=["attendance"])
+    campaign = pine_county["campaign"]
+    hearing = factories.HearingFactory(
+        campaign=campaign, starts_at=timezone.now() + dt.timedelta(days=3)
+    )
+    pledge = _record(
+        member, campaign, ActionKind.ATTEND_HEARING, ActionStatus.PLEDGED, hearing=hearing
+    )
+    Hearing.objects.filter(pk=hearing.pk).update(starts_at=timezone.now() - dt.timedelta(hours=1))
+    hearing.refresh_from_db()
+    done = _record(
+        member, campaign, ActionKind.ATTEND_HEARING, ActionStatus.COMPLETED, hearing=hearing
+    )
+    assert done.pk == pledge.pk
+    assert _rows() == [
+        ("attendance", f"attendance:{pledge.pk}:completed:{hook.pk}"),
+        ("attendance", f"attendance:{pledge.pk}:pledged:{hook.pk}"),
+    ]
 
 
 def test_a_hook_for_people_only_gets_no_outreach(pine_county, member):
