@@ -1244,9 +1244,24 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few seconds")
     parser.add_argument("--out", default=str(BENCH), help="where results.json/RESULTS.md go")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated sections to run after generation (default: all)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply the data sizes (0.1 = 10k supporters, 100k actions): for quick iteration",
+    )
     args = parser.parse_args(argv)
     size_name = "smoke" if args.smoke else "full"
-    size = SIZES[size_name]
+    size = dict(SIZES[size_name])
+    if args.scale != 1.0:
+        for key in ("supporters", "actions", "import_rows", "reminders", "noop"):
+            size[key] = max(50, round(size[key] * args.scale))
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     run_started = time.perf_counter()
@@ -1266,6 +1281,9 @@ def main(argv=None) -> int:
     ctx = {"coordinator": coordinator, "admin": admin}
 
     def run(name: str, function, *fargs):
+        if only and name not in only:
+            results["sections"][name] = {"state": "skipped", "reason": "not in --only"}
+            return
         log(f"section {name} ...")
         started = time.perf_counter()
         try:
