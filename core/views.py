@@ -8,6 +8,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from kombu import Connection
 
+from core import db_router
+
 logger = logging.getLogger(__name__)
 
 
@@ -37,7 +39,9 @@ def _broker_ok() -> bool:
 
 def healthz(request):
     """200 while the database answers; the broker's state is reported, because
-    sign-ups and logging keep working without it (reminders wait in the outbox)."""
+    sign-ups and logging keep working without it (reminders wait in the outbox).
+    With a read replica, its state and lag are reported too, and a warning when
+    dashboard reads have gone back to the primary (still 200: nothing fails)."""
     database = _database_ok()
     broker = _broker_ok()
     body = {
@@ -45,6 +49,11 @@ def healthz(request):
         "database": "ok" if database else "error",
         "broker": "ok" if broker else "error",
     }
+    if db_router.replica_configured():
+        replica = db_router.check_replica(with_bytes=database)
+        body["replica"] = replica.as_dict()
+        if not replica.usable:
+            body["warnings"] = [f"read replica {replica.state}: dashboard reads go to the primary"]
     return JsonResponse(body, status=200 if database else 503)
 
 

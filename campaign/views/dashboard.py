@@ -61,6 +61,7 @@ from campaign.services.intake import (
 )
 from campaign.services.stances import stance_record
 from campaign.templatetags.phones import phone_national
+from core.db_router import reading_from_replica
 
 STANCE_PERMISSION = "campaign.add_stance"
 
@@ -188,12 +189,14 @@ def bar_chart(series: list[dict], *, y_title: str = "") -> dict:
 
 @dashboard_access()
 @require_GET
+@reading_from_replica()
 def index(request):
     return render(request, "dashboard/index.html", {"campaigns": selectors.campaigns_overview()})
 
 
 @dashboard_access()
 @require_GET
+@reading_from_replica()
 def campaign_detail(request, slug):
     campaign = _campaign(slug)
     date_range, date_error = _date_range(request)
@@ -255,6 +258,7 @@ def stance_create(request, slug):
 
 @dashboard_access()
 @require_GET
+@reading_from_replica()
 def report(request, slug):
     campaign = _campaign(slug)
     date_range, date_error = _date_range(request)
@@ -285,6 +289,7 @@ def report(request, slug):
 
 @dashboard_access(PERSONAL_DATA_PERMISSION)
 @require_GET
+@reading_from_replica()
 def roster(request, slug):
     campaign = _campaign(slug)
     date_range, date_error = _date_range(request)
@@ -742,6 +747,7 @@ def _call_list_render(request, campaign: Campaign, form: CallResultForm | None =
 
 @dashboard_access(PERSONAL_DATA_PERMISSION)
 @require_GET
+@reading_from_replica()
 def export_supporters(request, slug):
     campaign = _campaign(slug)
     date_range, _error = _date_range(request)
@@ -751,6 +757,7 @@ def export_supporters(request, slug):
 
 @dashboard_access()
 @require_GET
+@reading_from_replica()
 def export_actions(request, slug):
     campaign = _campaign(slug)
     date_range, _error = _date_range(request)
