@@ -120,7 +120,11 @@ def test_healthz_reports_the_replica_and_its_lag(app, cluster):
     # An idle primary still writes a little WAL now and then (running
     # transactions records); the replica replays it within moments.
     body = wait_for(
-        lambda: (body := healthz(app))["replica"].get("lag_bytes") == 0 and body,
+        lambda: (
+            (body := healthz(app))["replica"].get("lag_bytes") == 0
+            and body["replica"].get("lag_seconds") == 0
+            and body
+        ),
         timeout=10,
         what="healthz to show the replica caught up",
     )
