@@ -31,7 +31,13 @@ from functools import wraps
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import MiddlewareNotUsed
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    connections,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +116,7 @@ def check_replica(*, with_bytes: bool = False) -> ReplicaStatus:
         with connections[REPLICA].cursor() as cursor:
             cursor.execute(_REPLICA_STATE_SQL)
             in_recovery, lag_seconds, replay_lsn = cursor.fetchone()
-    except (OperationalError, InterfaceError) as error:
+    except DatabaseError as error:
         _close_quietly(REPLICA)
         status = ReplicaStatus("down", error=str(error).strip().splitlines()[0][:200])
     else:
@@ -145,7 +151,7 @@ def _lag_bytes(replay_lsn: str | None) -> int | None:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", [replay_lsn])
             return max(int(cursor.fetchone()[0]), 0)
-    except (OperationalError, InterfaceError):
+    except DatabaseError:
         return None
 
 
@@ -218,22 +224,39 @@ class reading_from_replica:
         def wrapped(request, *args, **kwargs):
             with reading_from_replica():
                 try:
-                    response = view(request, *args, **kwargs)
-                except (OperationalError, InterfaceError):
+                    return _run(view, request, args, kwargs)
+                except (OperationalError, InterfaceError) as error:
                     # Only a read-only request is safe to run twice, and only
-                    # a replica that stopped answering is worth it.
-                    if request.method not in ("GET", "HEAD") or check_replica().usable:
+                    # when the replica is at fault: it stopped answering, or
+                    # it cancelled the query to replay WAL (a long export
+                    # with hot_standby_feedback off).
+                    if request.method not in ("GET", "HEAD") or not (
+                        _recovery_conflict(error) or not check_replica().usable
+                    ):
                         raise
-                    response = view(request, *args, **kwargs)
-                if getattr(response, "streaming", False) and replica_configured():
-                    # The rows are read while the server sends the body, after
-                    # this scope ends: read them in a copy of it.
-                    response.streaming_content = _iterate_in(
-                        contextvars.copy_context(), response.streaming_content
-                    )
-            return response
+                    logger.warning("read replica failed a read, read again from the primary")
+                    token = _pinned.set(True)
+                    try:
+                        return _run(view, request, args, kwargs)
+                    finally:
+                        _pinned.reset(token)
 
         return wrapped
+
+
+def _run(view, request, args, kwargs):
+    response = view(request, *args, **kwargs)
+    if getattr(response, "streaming", False) and replica_configured():
+        # The rows are read while the server sends the body, after the scope
+        # has ended: read them in a copy of it.
+        response.streaming_content = _iterate_in(
+            contextvars.copy_context(), response.streaming_content
+        )
+    return response
+
+
+def _recovery_conflict(error: Exception) -> bool:
+    return "conflict with recovery" in str(error)
 
 
 class _iterate_in:

@@ -164,7 +164,7 @@ def test_a_view_whose_replica_fails_runs_again_on_the_primary(with_replica):
 
     @reading_from_replica()
     def view(request):
-        calls.append(request.method)
+        calls.append(db_router._pinned.get())
         if len(calls) == 1:
             raise OperationalError("connection to server at 127.0.0.1 failed")
         return HttpResponse("from the primary")
@@ -172,7 +172,43 @@ def test_a_view_whose_replica_fails_runs_again_on_the_primary(with_replica):
     with mock.patch("core.db_router.check_replica", return_value=ReplicaStatus("down")):
         response = view(_request())
     assert response.content == b"from the primary"
-    assert calls == ["GET", "GET"]
+    # The second run reads from the primary whatever the router last heard.
+    assert calls == [False, True]
+
+
+def test_a_query_cancelled_by_replay_runs_again_on_the_primary(with_replica):
+    calls = []
+
+    @reading_from_replica()
+    def view(request):
+        calls.append(db_router._pinned.get())
+        if len(calls) == 1:
+            raise OperationalError(
+                "canceling statement due to conflict with recovery\n"
+                "DETAIL: User query might have needed to see row versions that must be removed."
+            )
+        return HttpResponse("from the primary")
+
+    with mock.patch("core.db_router.check_replica", return_value=ReplicaStatus("ok")):
+        response = view(_request())
+    assert response.content == b"from the primary"
+    assert calls == [False, True]
+
+
+def test_a_write_is_never_run_twice(with_replica):
+    calls = []
+
+    @reading_from_replica()
+    def view(request):
+        calls.append(request.method)
+        raise OperationalError("connection to server at 127.0.0.1 failed")
+
+    with (
+        mock.patch("core.db_router.check_replica", return_value=ReplicaStatus("down")),
+        pytest.raises(OperationalError),
+    ):
+        view(_request("post"))
+    assert calls == ["POST"]
 
 
 def test_a_failure_with_the_replica_up_is_not_retried(with_replica):
