@@ -14,6 +14,11 @@ Counting rules (shown on the pages too):
   before the range's end.
 - Completion rate: completed / (completed + still pledged); cancelled
   pledges count in neither.
+
+Counts by kind, status, member, district, sector, language and week come
+from campaign.Rollup (kept by the database in the same transaction as every
+write, see campaign.services.rollups), summed over the days of the range: a
+campaign of 400,000 actions costs a few thousand rollup rows, not a scan.
 """
 
 import datetime as dt
@@ -42,7 +47,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from campaign.models import (
-    CONTACT_KINDS,
     HEARING_KINDS,
     IN_DOUBT,
     LEANING_POSITIONS,
@@ -58,6 +62,7 @@ from campaign.models import (
     Message,
     MessageStatus,
     Position,
+    Rollup,
     Sector,
     Stance,
     Supporter,
@@ -156,6 +161,24 @@ def campaign_actions(campaign: Campaign, date_range: DateRange = ALL_DATES) -> Q
     return Action.objects.filter(Q(campaign=campaign) & action_in_range_q(date_range))
 
 
+def campaign_rollups(
+    campaign: Campaign, metric: str, dimensions, date_range: DateRange = ALL_DATES
+) -> QuerySet:
+    """The campaign's rollup rows of these dimensions dated inside the range
+    (a rollup's day is the local date the counting rules give the action or
+    membership, so whole days select exactly the rows the range keeps)."""
+    rows = Rollup.objects.filter(campaign=campaign, metric=metric, dimension__in=dimensions)
+    if date_range.start:
+        rows = rows.filter(day__gte=date_range.start)
+    if date_range.end:
+        rows = rows.filter(day__lte=date_range.end)
+    return rows
+
+
+def sum_where(condition: Q | None = None) -> Coalesce:
+    return Coalesce(Sum("n", filter=condition), 0)
+
+
 # ---------------------------------------------------------------------------
 # Campaign list
 # ---------------------------------------------------------------------------
@@ -174,18 +197,18 @@ def _count_subquery(queryset: QuerySet, group_field: str) -> Subquery:
 def campaigns_overview() -> list[Campaign]:
     """Every campaign with its headline numbers: supporters, open pledges,
     completed actions and votes secured. Two queries."""
-    actions = Action.objects.filter(campaign=OuterRef("pk"))
+    totals = Rollup.objects.filter(campaign=OuterRef("pk"), dimension="all")
     campaigns = list(
         Campaign.objects.select_related("decision_body")
         .annotate(
-            completed_count=_count_subquery(
-                actions.filter(status=ActionStatus.COMPLETED), "campaign"
+            completed_count=_sum_subquery(
+                totals.filter(metric="action", status=ActionStatus.COMPLETED)
             ),
-            pledged_count=_count_subquery(actions.filter(status=ActionStatus.PLEDGED), "campaign"),
+            pledged_count=_sum_subquery(
+                totals.filter(metric="action", status=ActionStatus.PLEDGED)
+            ),
             # One membership per supporter and campaign: a plain count is the base.
-            supporter_count=_count_subquery(
-                Membership.objects.filter(campaign=OuterRef("pk")), "campaign"
-            ),
+            supporter_count=_sum_subquery(totals.filter(metric="member")),
         )
         .order_by("status", "name")
     )
@@ -193,6 +216,16 @@ def campaigns_overview() -> list[Campaign]:
     for campaign in campaigns:
         campaign.secured_count = secured.get(campaign.pk, 0)
     return campaigns
+
+
+def _sum_subquery(rollups: QuerySet) -> Coalesce:
+    return Coalesce(
+        Subquery(
+            rollups.order_by().values("campaign").annotate(total=Sum("n")).values("total")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
 
 
 def _secured_by_campaign(campaign_ids: list[int]) -> dict[int, int]:
@@ -237,28 +270,34 @@ def whip_count(campaign: Campaign, date_range: DateRange = ALL_DATES) -> WhipCou
         with_leaning=count_where(Q(position__in=(*SECURED_POSITIONS, Position.LEANING_YES))),
     )
 
-    contact = Q(status=ActionStatus.COMPLETED, kind__in=CONTACT_KINDS)
-    stats = {
-        row["target_id"]: row
-        for row in campaign_actions(campaign, date_range)
-        .filter(target__isnull=False)
-        .values("target_id")
+    stats: dict[int, dict] = {}
+    for row in (
+        campaign_rollups(campaign, "action", ("target", "contact", "constituent"), date_range)
+        .values("dimension", "value")
         .annotate(
-            contacts=count_where(contact),
-            # A supporter with no known district is never a constituent.
-            constituent=count_where(contact & Q(supporter__district_id=F("target__district_id"))),
-            pledged=count_where(Q(status=ActionStatus.PLEDGED)),
-            completed=count_where(Q(status=ActionStatus.COMPLETED)),
-            last_contact=Max("completed_at", filter=contact),
+            total=sum_where(),
+            pledged=sum_where(Q(status=ActionStatus.PLEDGED)),
+            completed=sum_where(Q(status=ActionStatus.COMPLETED)),
+            last_day=Max("day", filter=Q(n__gt=0)),
         )
-        .annotate(others=F("contacts") - F("constituent"))
         .order_by()
-    }
-    empty = {"contacts": 0, "constituent": 0, "others": 0, "pledged": 0, "completed": 0}
+    ):
+        member = stats.setdefault(
+            int(row["value"]),
+            {"contacts": 0, "constituent": 0, "pledged": 0, "completed": 0, "last_contact": None},
+        )
+        if row["dimension"] == "target":
+            member["pledged"], member["completed"] = row["pledged"], row["completed"]
+        elif row["dimension"] == "contact":
+            member["contacts"], member["last_contact"] = row["total"], row["last_day"]
+        else:
+            # A supporter with no known district is never a constituent.
+            member["constituent"] = row["total"]
+    empty = {"contacts": 0, "constituent": 0, "pledged": 0, "completed": 0}
     for member in members:
         row = stats.get(member.pk, empty)
         member.constituent_contacts = row["constituent"]
-        member.other_contacts = row["others"]
+        member.other_contacts = row["contacts"] - row["constituent"]
         member.pledged_count = row["pledged"]
         member.completed_count = row["completed"]
         member.last_contact = row.get("last_contact")
@@ -303,24 +342,20 @@ def _rate(completed: int, pledged: int) -> int | None:
 
 def pressure(campaign: Campaign, date_range: DateRange = ALL_DATES) -> dict:
     """Actions by kind (pledged, completed, rate, overdue), totals, and the
-    weekly series of completed actions. One query.
-
-    A campaign can hold hundreds of thousands of actions, so they are read
-    once: grouped by kind and by the week of completion (no week for actions
-    not completed), a few hundred rows at most; the per-kind rows, the totals
-    and the weekly series are sums of those rows."""
+    weekly series of completed actions. One query over the rollups, grouped
+    by kind and week (a few hundred rows at most); the per-kind rows, the
+    totals and the weekly series are sums of those rows."""
     today = timezone.localdate()
     rows = (
-        campaign_actions(campaign, date_range)
-        .annotate(week=TruncWeek("completed_at", output_field=DateField()))
+        campaign_rollups(campaign, "action", ("all", "due"), date_range)
+        .annotate(week=TruncWeek("day", output_field=DateField()))
         .values("kind", "week")
         .annotate(
-            pledged=count_where(Q(status=ActionStatus.PLEDGED)),
-            completed=count_where(Q(status=ActionStatus.COMPLETED)),
-            overdue=count_where(Q(status=ActionStatus.PLEDGED, due_date__lt=today)),
+            pledged=sum_where(Q(dimension="all", status=ActionStatus.PLEDGED)),
+            completed=sum_where(Q(dimension="all", status=ActionStatus.COMPLETED)),
+            # The "due" rows count open pledges by due date (ISO text).
+            overdue=sum_where(Q(dimension="due", value__lt=today.isoformat())),
         )
-        # No ORDER BY: the database may then hash the groups instead of
-        # sorting every action; the rows are summed and sorted here.
         .order_by()
     )
     labels = dict(ActionKind.choices)
@@ -415,32 +450,35 @@ def campaign_supporters(campaign: Campaign, date_range: DateRange = ALL_DATES) -
 
 def base(campaign: Campaign, districts: list[District], date_range: DateRange = ALL_DATES) -> dict:
     """Supporters by district, sector (all twelve, gaps flagged) and language,
-    plus new supporters per week. One query: the campaign's memberships
-    joined to their supporters, the conditional counts grouped by the week
-    each joined (a few hundred rows at most) and summed here, so the base is
-    read once, not twice."""
-    counts = {
-        "total": Count("*"),
-        "district_unknown": count_where(
-            Q(supporter__district__isnull=True)
-            | ~Q(supporter__district_id__in=[d.pk for d in districts])
-        ),
-        "sector_none": count_where(Q(supporter__sector="")),
-    }
-    for district in districts:
-        counts[f"district_{district.pk}"] = count_where(Q(supporter__district_id=district.pk))
-    for value, _label in Sector.choices:
-        counts[f"sector_{value}"] = count_where(Q(supporter__sector=value))
-    for value, _label in Language.choices:
-        counts[f"language_{value}"] = count_where(Q(supporter__language=value))
-    rows = list(
-        campaign_memberships(campaign, date_range)
-        .annotate(week=TruncWeek("joined_at", output_field=DateField()))
-        .values("week")
-        .annotate(**counts)
+    plus new supporters per week. One query over the membership rollups,
+    grouped by dimension, value and the week joined."""
+    figures: dict[str, int] = {"total": 0, "district_unknown": 0, "sector_none": 0}
+    weeks: dict[dt.date, int] = {}
+    known_districts = {str(d.pk) for d in districts}
+    for row in (
+        campaign_rollups(campaign, "member", ("all", "district", "sector", "language"), date_range)
+        .annotate(week=TruncWeek("day", output_field=DateField()))
+        .values("dimension", "value", "week")
+        .annotate(total=sum_where())
         .order_by()
-    )
-    figures = {key: sum(row[key] for row in rows) for key in counts}
+    ):
+        dimension, value, n = row["dimension"], row["value"], row["total"]
+        if dimension == "all":
+            figures["total"] += n
+            if n:
+                weeks[row["week"]] = weeks.get(row["week"], 0) + n
+            continue
+        key = f"{dimension}_{value}"
+        if dimension == "district" and value not in known_districts:
+            key = "district_unknown"
+        elif dimension == "sector" and value == "":
+            key = "sector_none"
+        figures[key] = figures.get(key, 0) + n
+    for district in districts:
+        figures.setdefault(f"district_{district.pk}", 0)
+    for value, _label in (*Sector.choices, *Language.choices):
+        figures.setdefault(f"sector_{value}", 0)
+        figures.setdefault(f"language_{value}", 0)
 
     by_district = [
         {"label": str(d), "n": figures[f"district_{d.pk}"], "district": d} for d in districts
@@ -453,7 +491,7 @@ def base(campaign: Campaign, districts: list[District], date_range: DateRange = 
         {"value": value, "label": label, "n": figures[f"language_{value}"]}
         for value, label in Language.choices
     ]
-    weekly = weekly_series([{"week": row["week"], "n": row["total"]} for row in rows], date_range)
+    weekly = weekly_series([{"week": week, "n": n} for week, n in weeks.items()], date_range)
     return {
         "total": figures["total"],
         "by_district": by_district,
@@ -483,28 +521,45 @@ def _roster_actions(campaign: Campaign, date_range: DateRange, hearing: Hearing 
 def roster_summary(
     campaign: Campaign, date_range: DateRange = ALL_DATES, hearing: Hearing | None = None
 ) -> list[dict]:
-    """Per hearing kind: pledged, confirmed, Spanish speakers. One query."""
-    # Uncorrelated, so PostgreSQL hashes the (few) reached supporters once
-    # instead of probing the tags once per action.
+    """Per hearing kind: pledged, confirmed, Spanish speakers. Two queries:
+    the rollups, and the open pledges of people the call list reached (a
+    handful: they count as confirmed)."""
+    rows = campaign_rollups(campaign, "action", ("hearing", "hearing_es"), date_range).filter(
+        status__in=(ActionStatus.PLEDGED, ActionStatus.COMPLETED)
+    )
+    if hearing is not None:
+        rows = rows.filter(value=str(hearing.pk))
+    counts = {
+        (row["kind"], row["dimension"], row["status"]): row["total"]
+        for row in rows.values("kind", "dimension", "status").annotate(total=sum_where()).order_by()
+    }
     reached = Supporter.tags.through.objects.filter(tag__name=reached_tag_name(campaign)).values(
         "supporter_id"
     )
-    labels = dict(ActionKind.choices)
-    rows = {
-        row["kind"]: row
-        for row in _roster_actions(campaign, date_range, hearing)
+    reached_pledges = dict(
+        _roster_actions(campaign, date_range, hearing)
+        .filter(status=ActionStatus.PLEDGED, supporter_id__in=reached)
         .values("kind")
-        .annotate(
-            total=Count("*"),
-            confirmed=count_where(Q(status=ActionStatus.COMPLETED) | Q(supporter_id__in=reached)),
-            spanish=count_where(Q(supporter__language=Language.SPANISH)),
-        )
+        .annotate(n=Count("*"))
+        .values_list("kind", "n")
         .order_by()
-    }
-    empty = {"total": 0, "confirmed": 0, "spanish": 0}
-    return [
-        {"kind": kind, "label": labels[kind], **rows.get(kind, empty)} for kind in HEARING_KINDS
-    ]
+    )
+    labels = dict(ActionKind.choices)
+    summary = []
+    for kind in HEARING_KINDS:
+        pledged = counts.get((kind, "hearing", ActionStatus.PLEDGED), 0)
+        completed = counts.get((kind, "hearing", ActionStatus.COMPLETED), 0)
+        summary.append(
+            {
+                "kind": kind,
+                "label": labels[kind],
+                "total": pledged + completed,
+                "confirmed": completed + reached_pledges.get(kind, 0),
+                "spanish": counts.get((kind, "hearing_es", ActionStatus.PLEDGED), 0)
+                + counts.get((kind, "hearing_es", ActionStatus.COMPLETED), 0),
+            }
+        )
+    return summary
 
 
 @dataclass
@@ -823,6 +878,23 @@ def _completed_per_supporter(campaign: Campaign, date_range: DateRange) -> Coale
     )
 
 
+def _organizing_from_rollups(campaign: Campaign) -> dict:
+    """The figures below for the whole campaign from the membership rollups
+    (each membership's completed actions are counted by the database as they
+    change): one query instead of a count per supporter."""
+    depth = Q(dimension="depth")
+    dimensions = ("all", "depth", "recruited", "recruited_actions")
+    return campaign_rollups(campaign, "member", dimensions).aggregate(
+        base=sum_where(Q(dimension="all")),
+        depth_0=sum_where(depth & Q(value="0")),
+        depth_1=sum_where(depth & Q(value="1")),
+        depth_2=sum_where(depth & Q(value="2")),
+        depth_3=sum_where(depth & Q(value="3")),
+        recruited=sum_where(Q(dimension="recruited")),
+        recruited_actions=sum_where(Q(dimension="recruited_actions")),
+    )
+
+
 def organizing(
     campaign: Campaign,
     date_range: DateRange = ALL_DATES,
@@ -856,7 +928,9 @@ def organizing(
     joined = date_range.q("joined_at")
     recruited = Q(recruited_by__isnull=False)
     figures = (
-        Membership.objects.filter(campaign=campaign)
+        _organizing_from_rollups(campaign)
+        if not date_range.is_set
+        else Membership.objects.filter(campaign=campaign)
         .annotate(done=_completed_per_supporter(campaign, date_range))
         .aggregate(
             base=Count("*"),

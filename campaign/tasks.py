@@ -119,6 +119,20 @@ def privacy_retention_run_task() -> None:
 
 
 # ---------------------------------------------------------------------------
+# Dashboard rollups (issue 14).
+# ---------------------------------------------------------------------------
+
+
+@shared_task(name="campaign.rollups_reconcile", acks_late=True, ignore_result=True)
+def rollups_reconcile_task() -> None:
+    """Beat, nightly: recount the dashboard rollups, log and repair any
+    difference (the triggers keep them; this is the safety net)."""
+    from campaign.services import rollups
+
+    rollups.reconcile(repair=True)
+
+
+# ---------------------------------------------------------------------------
 # Outbound webhooks (issue 13).
 # ---------------------------------------------------------------------------
 

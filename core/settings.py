@@ -11,6 +11,7 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # local state: SQLite file, filesystem broker, mail folder
@@ -87,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After a signed-in user's write, their reads skip the replica for a while.
+    "core.db_router.ReadYourWritesMiddleware",
     # request.user.is_verified(): signed in with a second factor this session.
     "django_otp.middleware.OTPMiddleware",
     # Coordinators and admins without two-factor reach only its set-up page.
@@ -132,11 +135,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # ~160 req/s without reuse and ~1,100 req/s with it (measured here).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Behind a transaction-mode pooler (PgBouncer pool_mode=transaction) each
+    # transaction may run on another server connection, so nothing may outlive
+    # one: no WITH HOLD cursor (iterator() outside atomic), no prepared
+    # statement (PgBouncer 1.18 cannot track them; Django's default, pinned
+    # here). Keeping CONN_MAX_AGE still saves the connect to the pooler.
+    if env.bool("DATABASE_TRANSACTION_POOLER", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    # Optional: the same database through a session-mode pool (or directly),
+    # for long streaming reads that want a server-side cursor (exports).
+    if env.str("DATABASE_SESSION_URL", default=""):
+        DATABASES["session"] = {
+            **env.db_url("DATABASE_SESSION_URL"),
+            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+            "CONN_HEALTH_CHECKS": True,
+            "TEST": {"MIRROR": "default"},
+        }
 else:
     # SQLite: wait for the writer instead of failing with "database is locked"
     # when web, worker and beat share the file.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# An optional streaming read replica: dashboard pages, reports and exports read
+# from it (core.db_router); writes, and a user's reads for a few seconds after
+# their own write, stay on `default`. Unset, nothing is routed and nothing costs.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+        "CONN_HEALTH_CHECKS": True,
+        # Tests read the replica alias as the test database itself.
+        "TEST": {"MIRROR": "default"},
+    }
+    # A replica that stopped answering must not hold a page for long.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+DATABASE_ROUTERS = ["core.db_router.PrimaryReplicaRouter"] if "replica" in DATABASES else []
+# How long each process trusts its last look at the replica, how far behind it
+# may be before reads go back to the primary, and how long a user's reads stay
+# on the primary after their own write.
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+DATABASE_REPLICA_PIN_SECONDS = env.float("DATABASE_REPLICA_PIN_SECONDS", default=10.0)
 
 # AUTH AND SECURITY
 # ------------------------------------------------------------------------------
@@ -400,11 +440,46 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
+# QUEUES BY KIND OF WORK (issue 14)
+# ------------------------------------------------------------------------------
+# A 100,000-row import must not hold up a reminder that falls due, nor a slow
+# webhook receiver the email, so each kind of work has its queue. Routing is by
+# task name (the names in campaign/tasks.py are the contract); a task not
+# listed, like every beat tick (dispatchers, reminder scheduling), runs on the
+# default queue. docker-compose.yml runs a worker per queue (`-Q email`...);
+# a worker started without -Q (the Procfile's, `make run`) consumes them all.
+# CELERY_QUEUE_PREFIX keeps deployments or test runs sharing one Redis apart.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+QUEUE_EMAIL = f"{CELERY_QUEUE_PREFIX}email"
+QUEUE_SMS = f"{CELERY_QUEUE_PREFIX}sms"
+QUEUE_BULK = f"{CELERY_QUEUE_PREFIX}bulk"  # imports, exports, long sweeps
+QUEUE_WEBHOOKS = f"{CELERY_QUEUE_PREFIX}webhooks"
+# Each queue with an exchange and routing key of its own: a bare Queue(name)
+# would share the default's, and every bound queue would get a copy of a task.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in (CELERY_TASK_DEFAULT_QUEUE, QUEUE_EMAIL, QUEUE_SMS, QUEUE_BULK, QUEUE_WEBHOOKS)
+]
+CELERY_TASK_ROUTES = {
+    # Sends are published per channel by the outbox dispatcher; the plain
+    # name carries email (and any send task queued before the split).
+    "campaign.messages_send": {"queue": QUEUE_EMAIL},
+    "campaign.messages_send_email": {"queue": QUEUE_EMAIL},
+    "campaign.messages_send_sms": {"queue": QUEUE_SMS},
+    # Supporter and action import jobs (one task, the job's kind decides).
+    "campaign.import_job_run": {"queue": QUEUE_BULK},
+    # Daily, and long on a large list: a sweep, not a tick.
+    "campaign.privacy_retention_run": {"queue": QUEUE_BULK},
+    "campaign.rollups_reconcile": {"queue": QUEUE_BULK},
+    # Up to 20 POSTs of 10 s each: a slow receiver waits here alone.
+    "campaign.webhooks_dispatch": {"queue": QUEUE_WEBHOOKS},
+}
+
 # REMINDERS, OUTBOX AND SMS (issue 6)
 # ------------------------------------------------------------------------------
 # The due time of every message lives in its outbox row; beat only wakes the
 # dispatcher, which claims due rows and publishes send tasks (no long ETAs).
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-due-messages": {
         "task": "campaign.messages_dispatch",
@@ -444,13 +519,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=15),
         "options": {"expires": 3600},
     },
+    # Dashboard rollups (issue 14): recount, report and repair any difference.
+    "rollups-reconcile": {
+        "task": "campaign.rollups_reconcile",
+        "schedule": crontab(hour=3, minute=45),
+        "options": {"expires": 3600},
+    },
 }
 # Rows claimed per dispatcher transaction, and messages per send task (one
 # SMTP connection serves a whole task, and its rows are locked, re-checked and
 # marked in flight together: a worker process killed mid-task leaves at most
-# one chunk in doubt).
+# one chunk in doubt). A chunk's fixed cost (its task, its few statements, its
+# SMTP session) is paid once: at 10 the bench sent 0.42x the no-op task rate,
+# at 50 0.95x (bench/README.md, reminders).
 MESSAGE_DISPATCH_BATCH = env.int("MESSAGE_DISPATCH_BATCH", default=500)
-MESSAGE_SEND_CHUNK = env.int("MESSAGE_SEND_CHUNK", default=10)
+MESSAGE_SEND_CHUNK = env.int("MESSAGE_SEND_CHUNK", default=50)
+# A commit that queued a message due now (a sign-up's confirmation) wakes the
+# dispatcher at once, from a background thread (outbox.messages_dispatch_soon);
+# the beat tick stays the safety net when the broker is down.
+MESSAGE_DISPATCH_NUDGE = env.bool("MESSAGE_DISPATCH_NUDGE", default=True)
 # No message goes out on a consent/unsubscribe re-check older than this: a
 # slower chunk re-locks and re-checks its remaining rows first.
 MESSAGE_RECHECK_MAX_AGE = env.float("MESSAGE_RECHECK_MAX_AGE", default=1.0)

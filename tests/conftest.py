@@ -33,6 +33,27 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _rollups_match_recount(request):
+    """After every test that touched the database, whatever path it wrote
+    through, the dashboard rollups equal a recount from the raw rows."""
+    uses_db = "_django_db_helper" in request.fixturenames
+    if uses_db:
+        # Set the database up inside this fixture so its teardown (the
+        # rollback) comes after the check below.
+        request.getfixturevalue("_django_db_helper")
+    yield
+    if not uses_db or request.node.get_closest_marker("no_rollup_check"):
+        return
+    from campaign.services.rollups import reconcile
+
+    result = reconcile()
+    assert result.clean, (
+        f"rollups differ from the recount: {result.counters_wrong} counters wrong, "
+        f"differences (stored, recounted): {dict(list(result.differences.items())[:10])}"
+    )
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     # A public view activates the visitor's language for its thread and
     # nothing resets it until the next request: a later test calling a

@@ -31,6 +31,7 @@ from .links import PendingSignup, SignupSubmission, SupporterLink, token_digest
 from .messages import IN_DOUBT, IN_FLIGHT, InboundSms, Message, MessageKind, MessageStatus
 from .officials import CouncilMember, DecisionBody, District, DistrictZip
 from .organizing import AskScript, CallClaim, Relation, StanceGroup
+from .rollups import Rollup
 from .supporters import (
     REACHABLE,
     Channel,
@@ -57,6 +58,7 @@ __all__ = [
     "InboundSms",
     "StanceGroup",
     "Relation",
+    "Rollup",
     "CallClaim",
     "BroadcastStatus",
     "Broadcast",

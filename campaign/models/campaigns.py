@@ -357,6 +357,10 @@ class Membership(models.Model):
         related_name="recruits",
     )
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    # Completed actions of this supporter in this campaign: kept by database
+    # triggers (campaign.services.rollups), never written by Django code, for
+    # the dashboard's engagement depth.
+    completed_actions = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-joined_at", "-id"]

@@ -17,11 +17,13 @@ SLUG = "parks-alcohol-ordinance"
 PAGES = {
     "/dashboard/": 6,
     # The organizing section: depth with recruits' actions, then recruiters;
-    # the hearings to run a hearing night for (coordinators only).
-    f"/dashboard/{SLUG}/": 18,
-    f"/dashboard/{SLUG}/?from=2020-01-01&to=2099-12-31": 18,
-    f"/dashboard/{SLUG}/report/": 15,
-    f"/dashboard/{SLUG}/roster/": 8,
+    # the hearings to run a hearing night for (coordinators only). The
+    # hearing summary reads the rollups, then the open pledges of people the
+    # call list reached.
+    f"/dashboard/{SLUG}/": 19,
+    f"/dashboard/{SLUG}/?from=2020-01-01&to=2099-12-31": 19,
+    f"/dashboard/{SLUG}/report/": 16,
+    f"/dashboard/{SLUG}/roster/": 9,
     # The seat holders by the intake core's rule (seat_holders), then their
     # names: one query more than picking members in the view; the next
     # hearing (the phone-bank script's date) is one more, and the audit

@@ -22,6 +22,7 @@ EXPECTED = {
     "campaign.messages_send_email": "email",
     "campaign.messages_send_sms": "sms",
     "campaign.privacy_retention_run": "bulk",
+    "campaign.rollups_reconcile": "bulk",
     "campaign.signups_process_received": "celery",
     "campaign.webhooks_dispatch": "webhooks",
 }
