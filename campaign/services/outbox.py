@@ -5,9 +5,12 @@ replies) and `campaign.services.digest`; this module claims, re-checks and
 sends them.
 
 Delivery, in three steps, each a committed state a crash can be read from:
-1. `messages_dispatch` (beat, every minute) claims due pending rows
+1. `messages_dispatch` (beat, every minute, and soon after a commit that
+   queued a message due now: `messages_dispatch_soon`) claims due pending rows
    (pending -> sending, `claimed_at` = the claim token) and publishes send
-   tasks after the claim commits; if publishing fails the rows go back.
+   tasks after the claim commits, one task name per channel (so email and SMS
+   go to their own queues, settings.CELERY_TASK_ROUTES); if publishing fails
+   the rows go back.
 2. `messages_send` re-reads its chunk's rows under a lock (one query), checks
    each still carries its claim, re-checks consent, unsubscription, bounces,
    quiet hours and the rule of its kind, then marks the rows to send as
@@ -25,6 +28,8 @@ released after MESSAGE_CLAIM_TIMEOUT.
 
 import datetime as dt
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,9 +68,16 @@ from core import celery_app
 
 logger = logging.getLogger(__name__)
 
-# The send task (campaign.tasks.messages_send_task), enqueued by name: tasks
-# import services, never the reverse.
+# The tasks (campaign.tasks), enqueued by name: tasks import services, never
+# the reverse. Send tasks are published per channel, each routed to its queue
+# (settings.CELERY_TASK_ROUTES); the plain name, used before the split, still
+# runs any task of it already queued.
+MESSAGES_DISPATCH_TASK = "campaign.messages_dispatch"
 MESSAGES_SEND_TASK = "campaign.messages_send"
+MESSAGES_SEND_TASKS = {
+    Channel.EMAIL: "campaign.messages_send_email",
+    Channel.SMS: "campaign.messages_send_sms",
+}
 
 # A reminder claimed a little early is still sent; further off it waits.
 _EARLY_TOLERANCE = dt.timedelta(minutes=5)
@@ -107,8 +119,21 @@ def messages_release_stale(*, now: dt.datetime | None = None) -> int:
         )
 
 
-def _publish_send_tasks(ids: list[int], claim: str) -> None:
-    celery_app.send_task(MESSAGES_SEND_TASK, args=(ids, claim))
+def _publish_send_tasks(ids: list[int], claim: str, channel: str = Channel.EMAIL) -> None:
+    celery_app.send_task(MESSAGES_SEND_TASKS[channel], args=(ids, claim))
+
+
+def _chunks(claimed: list[tuple[int, str]], size: int) -> list[tuple[str, list[int]]]:
+    """(channel, ids) parts of at most `size` rows, one channel each: email
+    first, ids ascending."""
+    by_channel: dict[str, list[int]] = {}
+    for pk, channel in sorted(claimed):
+        by_channel.setdefault(channel, []).append(pk)
+    return [
+        (channel, ids[start : start + size])
+        for channel, ids in sorted(by_channel.items(), key=lambda item: item[0] != Channel.EMAIL)
+        for start in range(0, len(ids), size)
+    ]
 
 
 def messages_dispatch(
@@ -118,12 +143,20 @@ def messages_dispatch(
     publish: Callable[[list[int], str], None] | None = None,
 ) -> DispatchResult:
     """Claim due pending rows, batch by batch, and publish one send task per
-    chunk of MESSAGE_SEND_CHUNK ids once the claim has committed. If the broker
-    refuses, the unpublished rows go back to pending and dispatching stops:
-    nothing is lost, the next run tries again.
+    chunk of MESSAGE_SEND_CHUNK ids of one channel (email and SMS go to their
+    own queues) once the claim has committed. If the broker refuses, the
+    unpublished rows go back to pending and dispatching stops: nothing is
+    lost, the next run tries again. `publish(ids, claim)` replaces the broker
+    (tests).
 
     Side effects: UPDATEs rows (pending -> sending), publishes tasks."""
-    publish = publish or _publish_send_tasks
+    if publish is None:
+        send = _publish_send_tasks
+    else:
+
+        def send(ids, claim, channel):
+            publish(ids, claim)
+
     batch_size = batch_size or settings.MESSAGE_DISPATCH_BATCH
     chunk = max(1, settings.MESSAGE_SEND_CHUNK)
     result = DispatchResult(released=messages_release_stale())
@@ -142,17 +175,16 @@ def messages_dispatch(
             claimed = list(
                 Message.objects.filter(
                     id__in=ids, status=MessageStatus.SENDING, claimed_at=now
-                ).values_list("id", flat=True)
+                ).values_list("id", "channel")
             )
-        claimed.sort()
         claim = now.isoformat()
         result.claimed += len(claimed)
-        for start in range(0, len(claimed), chunk):
-            part = claimed[start : start + chunk]
+        parts = _chunks(claimed, chunk)
+        for index, (channel, part) in enumerate(parts):
             try:
-                publish(part, claim)
+                send(part, claim, channel)
             except Exception as error:
-                unpublished = claimed[start:]
+                unpublished = [pk for _channel, rest in parts[index:] for pk in rest]
                 Message.objects.filter(
                     id__in=unpublished, status=MessageStatus.SENDING, claimed_at=now
                 ).exclude(IN_DOUBT).update(
@@ -170,6 +202,69 @@ def messages_dispatch(
         if len(ids) < batch_size:
             break
     return result
+
+
+class _Nudger:
+    """Publishes a dispatcher run from a thread of its own (one per process),
+    so the request or task whose commit queued a message never waits on the
+    broker, even a stuck one; nudges arriving while one is being published
+    are served by one more run, at most one per `interval`. Best effort: a
+    nudge the broker refused (or a process that exits first) leaves the rows
+    pending for the beat tick."""
+
+    interval = 0.2  # seconds between two runs published by one process
+    expires = 55  # a run not started by then is stale: the beat tick covers it
+
+    def __init__(self):
+        self._reset()
+
+    def _reset(self) -> None:
+        # Also in a forked child: the parent's thread did not come along.
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._warned_at = 0.0
+
+    def nudge(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            with self._lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(
+                        target=self._run, name="outbox-dispatch-nudge", daemon=True
+                    )
+                    self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                celery_app.send_task(MESSAGES_DISPATCH_TASK, expires=self.expires, retry=False)
+            except Exception as error:
+                if time.monotonic() - self._warned_at > 60:
+                    self._warned_at = time.monotonic()
+                    logger.warning(
+                        "Could not wake the outbox dispatcher (the beat tick will): %s: %s",
+                        type(error).__name__,
+                        error,
+                    )
+            time.sleep(self.interval)
+
+
+_nudger = _Nudger()
+os.register_at_fork(after_in_child=_nudger._reset)
+
+
+def messages_dispatch_soon() -> None:
+    """Once the current transaction commits, have a dispatcher run claim and
+    send what is due (e.g. a sign-up's confirmation), rather than waiting up
+    to a minute for the beat tick. Call it after writing rows due now.
+
+    Side effects: after the commit, a background thread publishes one
+    dispatcher task (best effort; never raises, never blocks the caller)."""
+    if settings.MESSAGE_DISPATCH_NUDGE:
+        transaction.on_commit(_nudger.nudge)
 
 
 @dataclass
@@ -329,9 +424,16 @@ def _start_round(ids: list[int], claim: dt.datetime, result: SendResult) -> list
         by_language: dict[str, list[int]] = {}
         for message, _payload in ready:
             by_language.setdefault(message_language(message), []).append(message.pk)
-        for language, pks in by_language.items():
-            _ours(pks, claim).update(
-                attempts=F("attempts") + 1, language=language, last_error=note, updated_at=now
+        if by_language:
+            # One UPDATE for the round, whatever the languages it speaks.
+            _ours([message.pk for message, _payload in ready], claim).update(
+                attempts=F("attempts") + 1,
+                language=Case(
+                    *(When(pk__in=pks, then=Value(lang)) for lang, pks in by_language.items()),
+                    output_field=CharField(),
+                ),
+                last_error=note,
+                updated_at=now,
             )
     return ready
 
@@ -413,11 +515,11 @@ def messages_send(*, ids: list[int], claim: str) -> SendResult:
 
     Side effects, per round: one transaction locks the rows (one SELECT),
     records the re-check verdicts, inserts the personal links the messages
-    carry (one INSERT) and marks the rows to send IN_FLIGHT (one UPDATE per
-    language); then the emails or texts go out; then one
-    transaction records the outcomes (one UPDATE for all rows sent, one per
-    failed or retried row). A crash in between leaves at most the round's rows
-    (at most MESSAGE_SEND_CHUNK) in doubt. A round stops sending once its
+    carry (one INSERT) and marks the rows to send IN_FLIGHT (one UPDATE);
+    then the emails or texts go out; then one transaction records the
+    outcomes (one UPDATE for all rows sent, one per failed or retried row). A
+    crash in between leaves at most the round's rows (at most
+    MESSAGE_SEND_CHUNK) in doubt. A round stops sending once its
     re-check is MESSAGE_RECHECK_MAX_AGE seconds old; the rows not yet tried are
     re-locked and re-checked in the next round, so no message goes out on a
     re-check older than that."""

@@ -110,7 +110,19 @@ def _save_new(rows: Iterable[Message]) -> int:
     rows = list(rows)
     if rows:
         Message.objects.bulk_create(rows, ignore_conflicts=True)
+        _dispatch_soon_if_due(rows)
     return len(rows)
+
+
+def _dispatch_soon_if_due(rows: list[Message]) -> None:
+    # A row due now (a sign-up's confirmation) wakes the dispatcher once the
+    # transaction commits, from a background thread: the caller never waits
+    # on the broker, and the beat tick stays the safety net.
+    now = timezone.now()
+    if any(row.scheduled_for <= now for row in rows):
+        from campaign.services.outbox import messages_dispatch_soon  # imports this module
+
+        messages_dispatch_soon()
 
 
 def _channels(supporter: Supporter, *, sms: bool) -> list[str]:
@@ -377,6 +389,7 @@ def reminders_sms_reply(*, supporter: Supporter, kind: str) -> Message:
         supporter=supporter,
     )
     message.save()
+    _dispatch_soon_if_due([message])
     return message
 
 
