@@ -358,6 +358,14 @@ def generate(
         ),
         action_rows(),
     )
+    # Each supporter with an action is in that campaign's base (the intake
+    # core writes both); joined when their first action was logged.
+    raw.execute(
+        "INSERT INTO campaign_membership (campaign_id, supporter_id, source, joined_at,"
+        " completed_actions) SELECT campaign_id, supporter_id, min(source), min(created_at), 0"
+        " FROM campaign_action GROUP BY campaign_id, supporter_id"
+    )
+    counts["memberships"] = raw.rowcount
     _reset_sequences(
         raw,
         [

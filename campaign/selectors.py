@@ -451,13 +451,20 @@ def campaign_supporters(campaign: Campaign, date_range: DateRange = ALL_DATES) -
 def base(campaign: Campaign, districts: list[District], date_range: DateRange = ALL_DATES) -> dict:
     """Supporters by district, sector (all twelve, gaps flagged) and language,
     plus new supporters per week. One query over the membership rollups,
-    grouped by dimension, value and the week joined."""
+    grouped by dimension and value (and by the week joined for the series)."""
     figures: dict[str, int] = {"total": 0, "district_unknown": 0, "sector_none": 0}
     weeks: dict[dt.date, int] = {}
     known_districts = {str(d.pk) for d in districts}
     for row in (
         campaign_rollups(campaign, "member", ("all", "district", "sector", "language"), date_range)
-        .annotate(week=TruncWeek("day", output_field=DateField()))
+        # Weeks for the series only: the splits are summed over the range.
+        .annotate(
+            week=Case(
+                When(dimension="all", then=TruncWeek("day", output_field=DateField())),
+                default=None,
+                output_field=DateField(),
+            )
+        )
         .values("dimension", "value", "week")
         .annotate(total=sum_where())
         .order_by()
