@@ -447,6 +447,51 @@ def _attempt(message: Message, payload, sender) -> _Attempt:
     return _Attempt(message, attempts, timezone.now(), provider_id=(provider_id or "")[:255])
 
 
+_MARK_SENT_SQL = """
+    UPDATE {table} AS m
+    SET status = %s, sent_at = v.sent_at, provider_message_id = v.provider_id,
+        last_error = '', updated_at = %s
+    FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS v(id, sent_at, provider_id)
+    WHERE m.id = v.id AND m.status = %s AND m.claimed_at = %s
+"""
+
+
+def _mark_sent(sent: list[_Attempt], claim, now: dt.datetime) -> None:
+    """One UPDATE for the round's rows sent, each with its own time and
+    provider id, still only while they carry the claim. On PostgreSQL the
+    values travel as three arrays: the ORM's CASE per row costs more Python
+    than the send of a message."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _MARK_SENT_SQL.format(table=connection.ops.quote_name(Message._meta.db_table)),
+                [
+                    MessageStatus.SENT,
+                    now,
+                    [a.message.pk for a in sent],
+                    [a.finished_at for a in sent],
+                    [a.provider_id for a in sent],
+                    MessageStatus.SENDING,
+                    claim,
+                ],
+            )
+        return
+    _ours([a.message.pk for a in sent], claim).update(
+        status=MessageStatus.SENT,
+        sent_at=Case(
+            *(When(pk=a.message.pk, then=Value(a.finished_at)) for a in sent),
+            output_field=DateTimeField(),
+        ),
+        provider_message_id=Case(
+            *(When(pk=a.message.pk, then=Value(a.provider_id)) for a in sent),
+            default=Value(""),
+            output_field=CharField(),
+        ),
+        last_error="",
+        updated_at=now,
+    )
+
+
 def _record(attempts: list[_Attempt], untried: list[Message], claim, result: SendResult) -> None:
     """Transaction 2 of a round: one UPDATE for the rows sent, one per row that
     failed or will be retried, and the rows never tried go back to claimed
@@ -462,20 +507,7 @@ def _record(attempts: list[_Attempt], untried: list[Message], claim, result: Sen
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         sent = [attempt for attempt in attempts if attempt.error is None]
         if sent:
-            _ours([attempt.message.pk for attempt in sent], claim).update(
-                status=MessageStatus.SENT,
-                sent_at=Case(
-                    *(When(pk=a.message.pk, then=Value(a.finished_at)) for a in sent),
-                    output_field=DateTimeField(),
-                ),
-                provider_message_id=Case(
-                    *(When(pk=a.message.pk, then=Value(a.provider_id)) for a in sent),
-                    default=Value(""),
-                    output_field=CharField(),
-                ),
-                last_error="",
-                updated_at=now,
-            )
+            _mark_sent(sent, claim, now)
             result.sent += len(sent)
         for attempt in attempts:
             error = attempt.error
