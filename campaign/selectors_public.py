@@ -4,8 +4,10 @@ no supporter's name, email or phone is ever part of a public figure."""
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.utils import timezone
 
+from campaign import public_cache
 from campaign.models import (
     SECURED_POSITIONS,
     TESTIMONY_KINDS,
@@ -37,15 +39,19 @@ class PublicProgress:
         return sum(count for _, count in self.completed_by_kind)
 
 
-def campaign_public_get(*, slug: str, with_body: bool = True) -> Campaign:
-    """The campaign behind a public page, or 404 for drafts, private or closed ones.
-
-    `with_body=False` for the sign-up POST, which only needs decision_body_id
-    (the page's progress figures read the body's seats)."""
-    campaigns = Campaign.objects.public()
-    if with_body:
-        campaigns = campaigns.select_related("decision_body")
-    return get_object_or_404(campaigns, slug=slug)
+def campaign_public_get(*, slug: str) -> Campaign:
+    """The campaign behind a public page (with its decision body), or 404 for
+    drafts, private or closed ones. No query once cached (public_cache): a
+    hearing-night surge reads the same campaign on every sign-up."""
+    if len(slug) > Campaign._meta.get_field("slug").max_length:
+        raise Http404("No such public campaign.")
+    campaign = public_cache.cached(
+        f"public-cache:campaign:{slug}",
+        lambda: Campaign.objects.public().select_related("decision_body").filter(slug=slug).first(),
+    )
+    if campaign is None:
+        raise Http404("No such public campaign.")
+    return campaign
 
 
 def campaigns_public_list() -> list[Campaign]:
@@ -159,5 +165,11 @@ def members_for_supporter(
 
 
 def campaign_upcoming_hearings(*, campaign: Campaign) -> list[Hearing]:
-    """Scheduled hearings still to come, soonest first. One query."""
-    return list(Hearing.objects.upcoming().filter(campaign=campaign))
+    """Scheduled hearings still to come, soonest first. One query, none once
+    cached (those to come when read; the clock is checked on each call)."""
+    hearings = public_cache.cached(
+        f"public-cache:hearings:{campaign.pk}",
+        lambda: list(Hearing.objects.upcoming().filter(campaign=campaign)),
+    )
+    now = timezone.now()
+    return [hearing for hearing in hearings if hearing.starts_at >= now]

@@ -142,13 +142,17 @@ class RedirectThenApply(HttpResponseRedirect):
     been sent: the WSGI server (and the test client) call close() after the
     last byte. If the process dies first, the beat's sweep applies it."""
 
-    def __init__(self, url: str, *, submission_id: int):
+    def __init__(self, url: str, *, submission_id: int, signup: SignupRequest):
         super().__init__(url)
         self.submission_id = submission_id
+        # Applied as received, with no need to read the row back.
+        self.signup = signup
 
     def close(self):
         # Before the request_finished signal, which may close the connection.
-        signup_process(submission_id=self.submission_id)
+        signup, self.signup = self.signup, None
+        if signup is not None:
+            signup_process(submission_id=self.submission_id, request=signup)
         super().close()
 
 
@@ -243,7 +247,7 @@ def _campaign_page_response(request, campaign, hearings, form, *, status: int = 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def campaign_page(request, slug):
-    campaign = selectors.campaign_public_get(slug=slug, with_body=request.method != "POST")
+    campaign = selectors.campaign_public_get(slug=slug)
     hearings = selectors.campaign_upcoming_hearings(campaign=campaign)
     if request.method != "POST":
         ref = request.GET.get("r", "")
@@ -301,7 +305,9 @@ def campaign_page(request, slug):
     # The same redirect whether the email was new or known, sent before the
     # sign-up is applied: neither the answer nor its timing tells anyone who
     # is on the list.
-    return RedirectThenApply(_thanks_url(campaign, data), submission_id=submission.pk)
+    return RedirectThenApply(
+        _thanks_url(campaign, data), submission_id=submission.pk, signup=signup
+    )
 
 
 @require_GET
@@ -702,7 +708,7 @@ def campaign_hearings_ics(request, slug):
     """A public campaign's hearings as a feed a calendar subscribes to
     (webcal://): every hearing not yet over, a moved one with the same UID and
     a higher SEQUENCE, a cancelled one as CANCELLED."""
-    campaign = selectors.campaign_public_get(slug=slug, with_body=False)
+    campaign = selectors.campaign_public_get(slug=slug)
     page = request.build_absolute_uri(reverse("public:campaign", args=[campaign.slug]))
     response = HttpResponse(
         campaign_hearings_feed(
