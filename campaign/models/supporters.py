@@ -43,10 +43,13 @@ def normalize_phone(value: str | None, region: str | None = None) -> str | None:
 def normalize_zip(value: str | None) -> str:
     """Keep the 5-digit ZIP of a ZIP+4, in ASCII digits (a phone keyboard may
     type "５５０３０" or "٥٥٠٣٠": the same ZIP, stored as "55030")."""
-    value = "".join(
-        str(unicodedata.decimal(char)) if char.isdecimal() else char
-        for char in (value or "").strip()
-    )
+    value = (value or "").strip()
+    if not value.isascii():
+        # Only ASCII digits are ASCII and decimal: the per-character pass is
+        # for other scripts (an import calls this several times per row).
+        value = "".join(
+            str(unicodedata.decimal(char)) if char.isdecimal() else char for char in value
+        )
     if len(value) == 10 and value[5] == "-":
         value = value[:5]
     return value
@@ -55,6 +58,9 @@ def normalize_zip(value: str | None) -> str:
 def fold_text(value: str | None) -> str:
     """Lower-case, accents dropped, white space collapsed: "  Lucía  RAMÍREZ" ->
     "lucia ramirez". Names are searched in this form on every database."""
+    if (value or "").isascii():
+        # NFKD changes no ASCII character and none is combining.
+        return " ".join((value or "").lower().split())
     text = unicodedata.normalize("NFKD", value or "")
     text = "".join(char for char in text if not unicodedata.combining(char))
     return " ".join(text.casefold().split())

@@ -37,9 +37,12 @@ Memberships, tags and consents then go through the same batch functions on
 both. All of it is one transaction: every good row lands or none.
 """
 
+import codecs
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import gc
 import io
 import itertools
 import logging
@@ -51,14 +54,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import openpyxl
+import phonenumbers
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.validators import EmailValidator
 from django.db import connection, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
+from campaign.audit import audit_bulk
 from campaign.exports import FORMULA_PREFIXES
 from campaign.models import (
     ActionSource,
@@ -69,6 +76,7 @@ from campaign.models import (
     Sector,
     Supporter,
     SupporterIdentifier,
+    Suppression,
     Tag,
     normalize_email,
     normalize_phone,
@@ -163,6 +171,11 @@ _CONSENT_SOURCE_MAX = Supporter._meta.get_field("email_consent_source").max_leng
 _ROUNDS = 3
 
 _validate_email = EmailValidator()
+# The validator's own pattern, compiled here: its lazy object costs a proxy call per use.
+_EMAIL_USER_RE = re.compile(_validate_email.user_regex.pattern, _validate_email.user_regex.flags)
+# Phone formats parsed without phonenumbers.parse (see `_phone_normalise`).
+_E164_NANP_RE = re.compile(r"\+1([2-9]\d{9})")
+_NATIONAL_NANP_RE = re.compile(r"\(?([2-9]\d\d)\)?[ .-]?(\d{3})[ .-]?(\d{4})")
 
 
 class ImportFileError(ValueError):
@@ -249,11 +262,105 @@ def _cell_text(value, name: str = "") -> str:
     return restore_neutralised(str(value).strip())
 
 
-def _clean_row(values: dict[str, str], row: int, errors: list[tuple[str, str]]) -> ImportRow:
-    """An ImportRow from one row; problems are appended to `errors` as (field, reason)."""
+def _nanp_valid_for_us():
+    """A check equal to phonenumbers' "valid for the US" (`_number_type_helper`
+    is not UNKNOWN) on a 10-digit national number, built from its own
+    metadata: one or two regex matches instead of a dozen Python calls."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("US")
+    general = metadata.general_desc
+    if general is None or 10 not in general.possible_length:
+        return None
+    names = ["premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager"]
+    names += ["uan", "voicemail", "fixed_line"]
+    if not metadata.same_mobile_and_fixed_line_pattern:
+        names.append("mobile")
+    patterns = [
+        desc.national_number_pattern
+        for desc in (getattr(metadata, name) for name in names)
+        if desc is not None
+        and desc.national_number_pattern
+        and (not desc.possible_length or 10 in desc.possible_length)
+    ]
+    if not patterns:
+        return None
+    general_re = re.compile(general.national_number_pattern)
+    typed_re = re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+    return lambda nsn: bool(general_re.fullmatch(nsn) and typed_re.fullmatch(nsn))
+
+
+_US_VALID = _nanp_valid_for_us()
+
+
+def _phone_normalise(value: str, cache: dict) -> str | None:
+    """`normalize_phone(value)`, faster. A US number written +1XXXXXXXXXX, or
+    (XXX) XXX-XXXX and its usual spellings when the phone region is in the
+    +1 plan, is checked with phonenumbers' US patterns directly (a number
+    valid in the US is valid: the US is the plan's first region, checked
+    first); anything else, or a number not valid in the US (Canada, the
+    Caribbean), goes through normalize_phone. Answers are kept in `cache` by
+    the raw value. Raises ValidationError as normalize_phone does."""
+    answer = cache.get(value)
+    if answer is None:
+        answer = cache[value] = _phone_answer(value)
+    if answer is _INVALID:
+        raise ValidationError("Enter a valid phone number.", code="invalid_phone")
+    return answer or None
+
+
+_INVALID = object()
+
+
+def _phone_answer(value: str) -> str | object:
+    """E.164, "" for no phone, or _INVALID."""
+    value = value.strip()
+    if not value:
+        return ""
+    if _US_VALID is not None:
+        match = _E164_NANP_RE.fullmatch(value)
+        nsn = match[1] if match else None
+        if nsn is None and phonenumbers.country_code_for_region(settings.PHONE_REGION) == 1:
+            match = _NATIONAL_NANP_RE.fullmatch(value)
+            nsn = "".join(match.groups()) if match else None
+        if nsn is not None and _US_VALID(nsn):
+            return f"+1{nsn}"
+    try:
+        return normalize_phone(value)
+    except ValidationError:
+        return _INVALID
+
+
+def _email_valid(email: str, domains: dict[str, bool]) -> bool:
+    """What `EmailValidator()(email)` accepts, with the domain's answer (the
+    costly regex) kept in `domains`: a file's addresses share a few domains."""
+    if "@" not in email or len(email) > 320:
+        return False
+    user_part, domain_part = email.rsplit("@", 1)
+    if not _EMAIL_USER_RE.match(user_part):
+        return False
+    valid = domains.get(domain_part)
+    if valid is None:
+        valid = domains[domain_part] = domain_part in _validate_email.domain_allowlist or bool(
+            _validate_email.validate_domain_part(domain_part)
+        )
+    return valid
+
+
+def _clean_row(
+    values: dict[str, str],
+    row: int,
+    errors: list[tuple[str, str]],
+    cache: dict | None = None,
+) -> ImportRow:
+    """An ImportRow from one row; problems are appended to `errors` as (field, reason).
+    `cache`: answers kept across the rows of one file (phones, email domains)."""
+    cache = cache if cache is not None else {}
+    get = values.get
     person: dict = {
-        name: values.get(name, "")
-        for name in ("first_name", "last_name", "street_address", "notes")
+        "row": row,
+        "first_name": get("first_name", ""),
+        "last_name": get("last_name", ""),
+        "street_address": get("street_address", ""),
+        "notes": get("notes", ""),
     }
     if not person["first_name"]:
         errors.append(("first_name", "This field is required."))
@@ -261,48 +368,68 @@ def _clean_row(values: dict[str, str], row: int, errors: list[tuple[str, str]]) 
         if name != "email" and len(person[name]) > limit:
             errors.append((name, f"At most {limit} characters."))
 
-    email = normalize_email(values.get("email"))
+    email = normalize_email(get("email"))
     if email:
-        try:
-            if len(email) > _MAX_LENGTHS["email"]:
-                raise ValidationError("too long")
-            _validate_email(email)
+        if len(email) <= _MAX_LENGTHS["email"] and _email_valid(
+            email, cache.setdefault("domains", {})
+        ):
             person["email"] = email
-        except ValidationError:
+        else:
             errors.append(("email", "Enter a valid email address."))
-    try:
-        person["phone"] = normalize_phone(values.get("phone"))
-    except ValidationError:
-        errors.append(("phone", "Enter a valid phone number."))
-    if not email and not values.get("phone"):
+    phone = get("phone")
+    if phone:
+        try:
+            person["phone"] = _phone_normalise(phone, cache.setdefault("phones", {}))
+        except ValidationError:
+            errors.append(("phone", "Enter a valid phone number."))
+    elif not email:
         errors.append(("email", "Give an email address or a mobile phone number."))
 
-    zip_code = normalize_zip(values.get("zip_code"))
+    zip_code = normalize_zip(get("zip_code"))
     if zip_code and not _ZIP_RE.match(zip_code):
         errors.append(("zip_code", "Enter a 5-digit ZIP code."))
     person["zip_code"] = zip_code
 
-    language = values.get("language", "").lower()
+    language = get("language")
     if language:
-        person["language"] = _LANGUAGES.get(language, "")
+        person["language"] = _LANGUAGES.get(language.lower(), "")
         if not person["language"]:
             errors.append(("language", "Use en or es."))
-    sector = values.get("sector", "").lower()
+    sector = get("sector")
     if sector:
-        person["sector"] = _SECTORS.get(sector, "")
+        person["sector"] = _SECTORS.get(sector.lower(), "")
         if not person["sector"]:
             errors.append(("sector", "Unknown sector."))
-    youth = values.get("is_youth", "").lower()
-    if youth in _TRUE:
-        person["is_youth"] = True
-    elif youth in _FALSE:
-        person["is_youth"] = False
-    elif youth:
-        errors.append(("is_youth", "Use yes or no."))
-    tags = tuple(dict.fromkeys(t.strip() for t in values.get("tags", "").split(",") if t.strip()))
-    if any(len(tag) > _TAG_MAX_LENGTH for tag in tags):
-        errors.append(("tags", f"A tag is at most {_TAG_MAX_LENGTH} characters."))
-    return ImportRow(row=row, tags=tags, **person)
+    youth = get("is_youth")
+    if youth:
+        youth = youth.lower()
+        if youth in _TRUE:
+            person["is_youth"] = True
+        elif youth in _FALSE:
+            person["is_youth"] = False
+        else:
+            errors.append(("is_youth", "Use yes or no."))
+    tags = get("tags")
+    if tags:
+        tags = tuple(dict.fromkeys(t.strip() for t in tags.split(",") if t.strip()))
+        if any(len(tag) > _TAG_MAX_LENGTH for tag in tags):
+            errors.append(("tags", f"A tag is at most {_TAG_MAX_LENGTH} characters."))
+        person["tags"] = tags
+    return _import_row(person)
+
+
+_IMPORT_ROW_DEFAULTS = {f.name: f.default for f in dataclasses.fields(ImportRow)}
+assert dataclasses.MISSING not in _IMPORT_ROW_DEFAULTS.values(), "a field without a plain default"
+
+
+def _import_row(values: dict) -> ImportRow:
+    """`ImportRow(**values)` without the frozen dataclass's __init__ (an
+    object.__setattr__ per field: a tenth of a row's budget). Every field
+    has a plain, immutable default."""
+    row = object.__new__(ImportRow)
+    row.__dict__.update(_IMPORT_ROW_DEFAULTS)
+    row.__dict__.update(values)
+    return row
 
 
 def _csv_records(text: Iterable[str]) -> Iterator[list]:
@@ -372,12 +499,18 @@ def _rows(
     read = _mapped_columns(header, column_map) if column_map else None
     names = _header_names(header) if read is None else []
     row = 1
+    limit = settings.IMPORT_MAX_ROWS
     for cells in records:
         row += 1
-        if row - 1 > settings.IMPORT_MAX_ROWS:
-            raise ImportFileError(too_many_rows(settings.IMPORT_MAX_ROWS))
+        if row - 1 > limit:
+            raise ImportFileError(too_many_rows(limit))
         if read is None:
-            values = {n: _cell_text(cell, n) for n, cell in zip(names, cells, strict=False)}
+            try:
+                # `_cell_text` of text cells (every CSV row), without a call per cell.
+                stripped = map(restore_neutralised, map(str.strip, cells))
+                values = dict(zip(names, stripped, strict=False))
+            except TypeError:
+                values = {n: _cell_text(cell, n) for n, cell in zip(names, cells, strict=False)}
         else:
             values = _mapped_values(read, cells)
         if any(values.values()):
@@ -422,6 +555,7 @@ def supporters_parse(
     `progress_every` rows. Raises ImportFileError when the file itself is unusable."""
     parsed = ParsedFile()
     preset = PRESETS.get(source) if column_map else None
+    cache: dict = {}
     for row, values in _rows(_csv_records(text) if records is None else records, column_map):
         parsed.total_rows += 1
         if on_progress and parsed.total_rows % progress_every == 0:
@@ -430,7 +564,7 @@ def supporters_parse(
         extras = {}
         if preset is not None:
             values, extras = preset_row(preset, values)
-        person = _clean_row(values, row, problems)
+        person = _clean_row(values, row, problems, cache)
         if not problems:
             parsed.people.append(dataclasses.replace(person, **extras) if extras else person)
             continue
@@ -445,14 +579,16 @@ def supporters_parse(
     return parsed
 
 
-def _erased_rows_skip(parsed: ParsedFile) -> None:
+def _erased_rows_skip(parsed: ParsedFile, erased: set[str] | None = None) -> None:
     """A row naming an erased person's email or phone is skipped and
     reported (the intake core's rule: only their own sign-up brings it back).
-    One query per thousand addresses."""
-    erased = suppressed_among(
-        emails=(row.email for row in parsed.people if row.email),
-        phones=(row.phone for row in parsed.people if row.phone),
-    )
+    `erased`: those of the file's addresses that are suppressed, when already
+    known; else one query per thousand addresses."""
+    if erased is None:
+        erased = suppressed_among(
+            emails=(row.email for row in parsed.people if row.email),
+            phones=(row.phone for row in parsed.people if row.phone),
+        )
     if not erased:
         return
     kept = []
@@ -486,20 +622,57 @@ class _Person:
     rows: list[ImportRow] = field(default_factory=list)
 
 
-def _identities_load_postgresql(*, emails: Iterable[str], phones: Iterable[str]) -> IdentityIndex:
-    """`identities_load` in one query: the file's emails and phones are
-    COPY'd into a temporary table and joined (about 50 ms for 100,000 rows,
-    where IN lists of a thousand take seconds)."""
+def _identities_copy(rows: list[ImportRow]) -> None:
+    """COPY the file's emails and phones into a temporary table (until the
+    transaction ends), which the look-ups below join: about 50 ms for 100,000
+    rows, where IN lists of a thousand take seconds."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_identities")
         cursor.execute("CREATE TEMPORARY TABLE import_identities (value text) ON COMMIT DROP")
+        values = {row.email for row in rows} | {row.phone for row in rows}
+        values.discard(None)
+        values.discard("")
         with cursor.cursor.copy("COPY import_identities (value) FROM STDIN") as copy:
-            for value in {*emails, *phones}:
+            for value in values:
                 copy.write_row((value,))
+
+
+def _erased_postgresql() -> set[str]:
+    """`suppressed_among` for the copied identities, in one query (none
+    hashed when nobody was ever erased)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MERGE_SQL["erased"])
+        return {value for (value,) in cursor.fetchall()}
+
+
+def _identities_load_postgresql(**_copied) -> IdentityIndex:
+    """`identities_load` for the copied identities (a superset of those
+    asked: a row planned again is in the file), in one query."""
     index = IdentityIndex({}, {})
-    for supporter in Supporter.objects.raw(_MERGE_SQL["candidates"]):
-        index.add(supporter)
+    with connection.cursor() as cursor:
+        cursor.execute(_MERGE_SQL["candidates"])
+        for values in cursor.fetchall():
+            index.add(_supporter_loaded(values))
     return index
+
+
+_ALL_FIELDS = Supporter._meta.concrete_fields
+_ALL_ATTNAMES = [f.attname for f in _ALL_FIELDS]
+
+
+def _supporter_loaded(values: tuple) -> Supporter:
+    """`Supporter.from_db` for a row of every column (their values need no
+    converter), without Model.__init__ and its post_init signals: a tenth of
+    the time, for the tens of thousands of people a file may name. Nothing
+    here save()s these instances (the plan is written set-wise), so the
+    audit trail's snapshot is left unset, which would log every field on a
+    save(): more, never less."""
+    supporter = Supporter.__new__(Supporter)
+    supporter.__dict__.update(zip(_ALL_ATTNAMES, values, strict=True))
+    supporter._audit_loaded = None
+    state = supporter._state = ModelState()
+    state.adding, state.db = False, connection.alias
+    return supporter
 
 
 def _plan(rows: list[ImportRow], *, places: PlaceMap, load=identities_load) -> list[_Person]:
@@ -563,9 +736,18 @@ _SETS = ", ".join(
 )
 
 _MERGE_SQL = {
+    # The file's addresses on the suppression list (services.privacy): the
+    # same SHA-256 of the normalised value, per kind.
+    "erased": f"""
+        SELECT i.value FROM import_identities i
+        JOIN {Suppression._meta.db_table} s
+          ON s.kind = CASE WHEN position('@' IN i.value) > 0
+                           THEN '{Suppression.Kind.EMAIL}' ELSE '{Suppression.Kind.PHONE}' END
+         AND s.digest = encode(sha256(convert_to(i.value, 'UTF8')), 'hex')
+        WHERE EXISTS (SELECT FROM {Suppression._meta.db_table})""",
     # Every supporter holding one of the file's emails or phones.
     "candidates": f"""
-        SELECT * FROM {_TABLE}
+        SELECT {", ".join(f.column for f in Supporter._meta.concrete_fields)} FROM {_TABLE}
         WHERE email IN (SELECT value FROM import_identities)
            OR phone IN (SELECT value FROM import_identities)""",
     # The column types of the supporter table, none of its constraints.
@@ -580,9 +762,13 @@ _MERGE_SQL = {
         FROM import_people t
         WHERE s.id = t.supporter_id AND s.updated_at = t.loaded_at
         RETURNING s.id""",
-    # A supporter someone else created meanwhile (same email or phone) is left
-    # out, and planned again: then it is matched.
-    "insert": f"""
+    # Ids for the new supporters, in one round trip.
+    "ids": f"SELECT nextval(pg_get_serial_sequence('{_TABLE}', 'id')) FROM generate_series(1, %s)",
+    # The new supporters, ids included.
+    "insert": f"COPY {_TABLE} (id, {_COLUMNS}) FROM STDIN",
+    # When that COPY met someone else's new supporter (same email or phone):
+    # the others. The one met is left out, and planned again: then it is matched.
+    "insert_new": f"""
         INSERT INTO {_TABLE} ({_COLUMNS})
         SELECT {_COLUMNS} FROM import_people WHERE supporter_id IS NULL ORDER BY seq
         ON CONFLICT DO NOTHING
@@ -591,40 +777,80 @@ _MERGE_SQL = {
 
 
 def _write_postgresql(people: list[_Person], now: dt.datetime) -> list[_Person]:
-    """COPY the new and changed supporters into a temporary table and write
-    them set-wise. Returns the people someone else wrote meanwhile."""
+    """Write the changed supporters set-wise and COPY the new ones in. Returns
+    the people someone else wrote meanwhile."""
     writes = [p for p in people if p.created or p.changed]
-    if not writes:
-        return []
+    for person in writes:
+        person.supporter.updated_at = now
+        person.supporter.created_at = person.supporter.created_at or now
+    changed = [p for p in writes if not p.created]
+    new = [p for p in writes if p.created]
+    left = _update_postgresql(changed) if changed else []
+    if new and not _copy_new_postgresql(new):
+        left += _insert_postgresql(new)
+    return left
+
+
+def _people_copy(cursor, people: list[_Person]) -> None:
+    """The people's supporters into the temporary table import_people."""
     attrgetter = operator.attrgetter(*(f.attname for f in _FIELDS))
+    cursor.execute("DROP TABLE IF EXISTS import_people")
+    cursor.execute(_MERGE_SQL["create"])
+    with cursor.cursor.copy(
+        f"COPY import_people (seq, supporter_id, loaded_at, {_COLUMNS}) FROM STDIN"
+    ) as copy:
+        for seq, person in enumerate(people):
+            supporter = person.supporter
+            # Supporter's columns hold plain values psycopg adapts as they are.
+            copy.write_row((seq, supporter.pk, person.loaded_at, *attrgetter(supporter)))
+
+
+def _update_postgresql(people: list[_Person]) -> list[_Person]:
+    """One UPDATE ... FROM for the changed supporters; returns those someone
+    else changed since they were read (left as they are)."""
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS import_people")
-        cursor.execute(_MERGE_SQL["create"])
-        with cursor.cursor.copy(
-            f"COPY import_people (seq, supporter_id, loaded_at, {_COLUMNS}) FROM STDIN"
-        ) as copy:
-            for seq, person in enumerate(writes):
-                supporter = person.supporter
-                supporter.updated_at = now
-                supporter.created_at = supporter.created_at or now
-                # Supporter's columns hold plain values psycopg adapts as they are.
-                copy.write_row((seq, supporter.pk, person.loaded_at, *attrgetter(supporter)))
+        _people_copy(cursor, people)
         cursor.execute(_MERGE_SQL["update"])
         updated = {pk for (pk,) in cursor.fetchall()}
-        cursor.execute(_MERGE_SQL["insert"])
-        inserted = cursor.fetchall()
-    new_by_email = {p.supporter.email: p for p in writes if p.created and p.supporter.email}
-    new_by_phone = {p.supporter.phone: p for p in writes if p.created and p.supporter.phone}
-    for pk, email, phone in inserted:
-        person = new_by_email[email] if email else new_by_phone[phone]
+    return [p for p in people if p.supporter.pk not in updated]
+
+
+def _copy_new_postgresql(people: list[_Person]) -> bool:
+    """COPY the new supporters straight into the table, with ids taken from
+    its sequence first (a third less work for the database than a temporary
+    table and INSERT ... ON CONFLICT). False, with nothing written, when
+    someone else added one of their emails or phones meanwhile: then
+    `_insert_postgresql` writes the others."""
+    attrgetter = operator.attrgetter(*(f.attname for f in _FIELDS))
+    with connection.cursor() as cursor:
+        cursor.execute(_MERGE_SQL["ids"], [len(people)])
+        ids = [pk for (pk,) in cursor.fetchall()]
+        try:
+            with transaction.atomic(), cursor.cursor.copy(_MERGE_SQL["insert"]) as copy:
+                for pk, person in zip(ids, people, strict=True):
+                    copy.write_row((pk, *attrgetter(person.supporter)))
+        except psycopg.errors.UniqueViolation:
+            return False
+    for pk, person in zip(ids, people, strict=True):
         person.supporter.pk = pk
         person.supporter._state.adding = False
-    return [
-        p
-        for p in writes
-        if (p.created and p.supporter.pk is None)
-        or (not p.created and p.supporter.pk not in updated)
-    ]
+    return True
+
+
+def _insert_postgresql(people: list[_Person]) -> list[_Person]:
+    """INSERT the new supporters, skipping any whose email or phone someone
+    else added meanwhile; returns those skipped."""
+    with connection.cursor() as cursor:
+        _people_copy(cursor, people)
+        cursor.execute(_MERGE_SQL["insert_new"])
+        inserted = cursor.fetchall()
+    by_email = {p.supporter.email: p for p in people if p.supporter.email}
+    by_phone = {p.supporter.phone: p for p in people if p.supporter.phone}
+    for pk, email, phone in inserted:
+        person = by_email[email] if email else by_phone[phone]
+        person.supporter.pk = pk
+        person.supporter._state.adding = False
+    return [p for p in people if p.supporter.pk is None]
 
 
 def _merge(rows: list[ImportRow], *, places: PlaceMap, method: str) -> list[_Person]:
@@ -746,6 +972,23 @@ def _row_consents_record(people: list[_Person], *, preset, campaign: Campaign | 
         )
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Python's cyclic garbage collector off while a file is imported. Every
+    collection of the oldest generation walks all live objects, and an import
+    keeps one model instance and row per person alive: with the collector on,
+    a 100,000-row file spent a third of its Python time in it. Nothing an
+    import makes needs it (reference counting frees the rest); it runs again
+    afterwards, on whatever is left."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def supporters_import(
     *,
     text: Iterable[str] | None = None,
@@ -780,31 +1023,36 @@ def supporters_import(
         raise ValueError(f"unknown consents {consents - set(ATTESTABLE)}")
     if consents and not consent_note.strip():
         raise ValueError("an attested consent needs a note saying where it was given")
-    parsed = supporters_parse(
-        text=text,
-        records=records,
-        on_progress=on_progress,
-        progress_every=progress_every,
-        source=source,
-        column_map=column_map,
-    )
-    _erased_rows_skip(parsed)
-    if method is None:
-        method = "postgresql" if connection.vendor == "postgresql" else "portable"
-    places = place_map(
-        body_id=campaign.decision_body_id if campaign else None,
-        zips=(row.zip_code for row in parsed.people),
-    )
-    with transaction.atomic():
-        people = _merge(parsed.people, places=places, method=method)
-        _record(
-            people,
-            places=places,
-            campaign=campaign,
-            consents=consents,
-            consent_note=consent_note,
-            tool=source,
+    with _cyclic_gc_paused():
+        parsed = supporters_parse(
+            text=text,
+            records=records,
+            on_progress=on_progress,
+            progress_every=progress_every,
+            source=source,
+            column_map=column_map,
         )
+        if method is None:
+            method = "postgresql" if connection.vendor == "postgresql" else "portable"
+        places = place_map(
+            body_id=campaign.decision_body_id if campaign else None,
+            zips=(row.zip_code for row in parsed.people),
+        )
+        with transaction.atomic():
+            if method == "postgresql":
+                _identities_copy(parsed.people)
+                _erased_rows_skip(parsed, _erased_postgresql())
+            else:
+                _erased_rows_skip(parsed)
+            people = _merge(parsed.people, places=places, method=method)
+            _record(
+                people,
+                places=places,
+                campaign=campaign,
+                consents=consents,
+                consent_note=consent_note,
+                tool=source,
+            )
     created = sum(1 for p in people if p.created)
     return ImportResult(
         total_rows=parsed.total_rows,
@@ -888,10 +1136,35 @@ def _count_rows(job: ImportJob) -> int:
         try:
             if _is_excel(job):
                 return max(0, sum(1 for _ in _xlsx_records(handle)) - 1)
+            lines = _csv_lines_count(handle)
+            if lines is not None:
+                return max(0, lines - 1)
+            handle.seek(0)
             text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
             return max(0, sum(1 for _ in csv.reader(text)) - 1)
         except (csv.Error, UnicodeDecodeError, ImportFileError):
             return 0
+
+
+def _csv_lines_count(handle, chunk_size: int = 2**20) -> int | None:
+    """The records csv.reader would read, counted as lines, in bytes (a
+    tenth of the time): None when the file has what makes them differ (a
+    quote, which may hold a line break; a carriage return not before a line
+    feed; a NUL byte, which csv refuses). Raises UnicodeDecodeError as
+    reading it as UTF-8 text does."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, last = 0, b""
+    while chunk := handle.read(chunk_size):
+        if chunk.endswith(b"\r"):
+            # Keep a CRLF whole.
+            chunk += handle.read(1)
+        if b'"' in chunk or b"\x00" in chunk or chunk.count(b"\r") != chunk.count(b"\r\n"):
+            return None
+        decoder.decode(chunk)
+        lines += chunk.count(b"\n")
+        last = chunk
+    decoder.decode(b"", final=True)
+    return lines + (1 if last and not last.endswith(b"\n") else 0)
 
 
 def import_job_run(
@@ -902,7 +1175,8 @@ def import_job_run(
 
     Side effects: the supporters import; the job's status, progress (every
     `progress_every` rows, committed as it goes so the progress page sees it),
-    counts and error report. A file that cannot be read marks the job failed
+    counts and error report; an audit entry for the supporters it created and
+    one for those it updated. A file that cannot be read marks the job failed
     with the reason; nothing is saved then. A job of kind "actions" (a large
     admin action file) is run by `action_imports.actions_import_job_run`."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
@@ -954,6 +1228,11 @@ def import_job_run(
         job.created_rows = result.created
         job.updated_rows = result.updated
         job.errors = result.errors
+        # Written set-wise, without model signals: one audit entry per kind
+        # of change, naming the job (campaign.audit).
+        for verb, count in (("created", result.created), ("updated", result.updated)):
+            note = f"import job #{job.pk}"
+            audit_bulk(actor=job.started_by, model=Supporter, verb=verb, count=count, note=note)
     job.finished_at = timezone.now()
     job.save()
     return job

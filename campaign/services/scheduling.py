@@ -423,16 +423,25 @@ def reminders_sms_consent_request(
     once without one: the admin's tick).
 
     Side effects: INSERTs one Message row, due now (or none)."""
-    _save_new(
-        [
-            _message(
-                kind=MessageKind.SMS_CONSENT_REQUEST,
-                channel=Channel.SMS,
-                key=f"sms-consent-request:{campaign.pk if campaign else 0}:{supporter.pk}",
-                when=timezone.now(),
-                supporter=supporter,
-                campaign=campaign,
-                context={"wording": wording},
-            )
-        ]
+    reminders_sms_consent_requests(supporters=[supporter], campaign=campaign, wording=wording)
+
+
+def reminders_sms_consent_requests(
+    *, supporters: Iterable[Supporter], campaign: Campaign | None, wording: str
+) -> int:
+    """`reminders_sms_consent_request` for many phones at once (an import
+    attesting texts): the rows in one bulk INSERT, not one per person.
+    Returns how many rows were offered (those already asked are skipped)."""
+    now = timezone.now()
+    return _save_new(
+        _message(
+            kind=MessageKind.SMS_CONSENT_REQUEST,
+            channel=Channel.SMS,
+            key=f"sms-consent-request:{campaign.pk if campaign else 0}:{supporter.pk}",
+            when=now,
+            supporter=supporter,
+            campaign=campaign,
+            context={"wording": wording},
+        )
+        for supporter in supporters
     )
