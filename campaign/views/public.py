@@ -6,7 +6,7 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -223,6 +223,10 @@ def _campaign_page_response(request, campaign, hearings, form, *, status: int = 
     language = _current_language()
     progress = selectors.campaign_public_progress(campaign=campaign)
     summary = _error_summary(form) if form.is_bound else []
+    if summary:
+        # The summary above the form shows the form-wide messages: crispy's
+        # own block would repeat them.
+        form.errors.pop(NON_FIELD_ERRORS, None)
     context = {
         "campaign": campaign,
         "name": campaign.localized("name", language),
