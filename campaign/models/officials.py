@@ -1,6 +1,7 @@
 """The decision body, its districts and the people who hold its seats."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .base import TimeStampedModel
@@ -53,6 +54,15 @@ class District(TimeStampedModel):
         ]
 
     def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: a plain "District 3" (how boards
+        and the demo name them) reads "Distrito 3" in Spanish; a name of the
+        coalition's own ("North Ward") is shown as entered."""
+        if self.number is not None and self.name == f"District {self.number}":
+            return gettext("District %(number)s") % {"number": self.number}
         return self.name
 
 
