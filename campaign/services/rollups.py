@@ -101,32 +101,61 @@ def _action_rows(d: _Dialect, actions: str, supporters: str, members: str, weigh
         LEFT JOIN {members} m ON m.id = a.target_id"""
 
 
-def _action_branches(d: _Dialect, r: str) -> list[str]:
+# The dimensions that read the supporter's (or the targeted member's) columns:
+# a change to a supporter or a member moves only these.
+SUPPORTER_ACTION_DIMENSIONS = ("constituent", "hearing_es", "district", "sector", "language")
+MEMBER_ACTION_DIMENSIONS = ("constituent",)
+SUPPORTER_MEMBERSHIP_DIMENSIONS = ("district", "sector", "language")
+
+
+def _branch(
+    metric: str, dimension: str, kind: str, status: str, value: str, r: str, where: str = ""
+) -> str:
+    """One dimension's rows, every column named (a UNION takes its names from
+    its first branch, and any branch may come first)."""
+    weight = "w * done" if dimension == "recruited_actions" else "w"
+    return (
+        f"SELECT campaign_id, '{metric}' AS metric, '{dimension}' AS dimension, day,"
+        f" {kind} AS kind, {status} AS status, {value} AS value, {weight} AS w FROM {r}"
+        + (f" WHERE {where}" if where else "")
+    )
+
+
+def _action_branches(d: _Dialect, r: str, only=None) -> list[str]:
     """What one action contributes: one row per dimension it counts in."""
     completed = ActionStatus.COMPLETED.value
     pledged = ActionStatus.PLEDGED.value
-    contact = _quoted(CONTACT_KINDS)
-    hearing = _quoted(HEARING_KINDS)
-    head = "SELECT campaign_id, 'action' AS metric"
+    contact = f"target_id IS NOT NULL AND status = '{completed}' AND kind IN"
+    contact += f" ({_quoted(CONTACT_KINDS)})"
+    hearing = f"kind IN ({_quoted(HEARING_KINDS)})"
+    target, hearing_id = d.text("target_id"), f"COALESCE({d.text('hearing_id')}, '')"
+    branches = {
+        "all": ("kind", "status", "''", ""),
+        "due": (
+            "kind",
+            "status",
+            d.date_text("due_date"),
+            f"status = '{pledged}' AND due_date IS NOT NULL",
+        ),
+        "target": ("''", "status", target, "target_id IS NOT NULL"),
+        "contact": ("''", "status", target, contact),
+        "constituent": ("''", "status", target, f"{contact} AND constituent = 1"),
+        "hearing": ("kind", "status", hearing_id, hearing),
+        "hearing_es": (
+            "kind",
+            "status",
+            hearing_id,
+            f"{hearing} AND s_language = '{Language.SPANISH.value}'",
+        ),
+        "district": ("''", "status", f"COALESCE({d.text('s_district')}, '')", ""),
+        "sector": ("''", "status", "s_sector", ""),
+        "language": ("''", "status", "s_language", ""),
+        "source": ("''", "status", "source", ""),
+    }
     return [
-        f"{head}, 'all' AS dimension, day, kind, status, '' AS value, w FROM {r}",
-        f"{head}, 'due', day, kind, status, {d.date_text('due_date')}, w FROM {r}"
-        f" WHERE status = '{pledged}' AND due_date IS NOT NULL",
-        f"{head}, 'target', day, '', status, {d.text('target_id')}, w FROM {r}"
-        " WHERE target_id IS NOT NULL",
-        f"{head}, 'contact', day, '', status, {d.text('target_id')}, w FROM {r}"
-        f" WHERE target_id IS NOT NULL AND status = '{completed}' AND kind IN ({contact})",
-        f"{head}, 'constituent', day, '', status, {d.text('target_id')}, w FROM {r}"
-        f" WHERE target_id IS NOT NULL AND status = '{completed}' AND kind IN ({contact})"
-        " AND constituent = 1",
-        f"{head}, 'hearing', day, kind, status, COALESCE({d.text('hearing_id')}, ''), w"
-        f" FROM {r} WHERE kind IN ({hearing})",
-        f"{head}, 'hearing_es', day, kind, status, COALESCE({d.text('hearing_id')}, ''), w"
-        f" FROM {r} WHERE kind IN ({hearing}) AND s_language = '{Language.SPANISH.value}'",
-        f"{head}, 'district', day, '', status, COALESCE({d.text('s_district')}, ''), w FROM {r}",
-        f"{head}, 'sector', day, '', status, s_sector, w FROM {r}",
-        f"{head}, 'language', day, '', status, s_language, w FROM {r}",
-        f"{head}, 'source', day, '', status, source, w FROM {r}",
+        _branch("action", name, kind, status, value, r, where)
+        for name, (kind, status, value, where) in branches.items()
+        if only is None or name in only
     ]
 
 
@@ -140,20 +169,27 @@ def _membership_rows(d: _Dialect, memberships: str, supporters: str, weight: int
         JOIN {supporters} s ON s.id = ms.supporter_id"""
 
 
-def _membership_branches(d: _Dialect, r: str) -> list[str]:
-    head = "SELECT campaign_id, 'member' AS metric"
+def _membership_branches(d: _Dialect, r: str, only=None) -> list[str]:
     depth = f"CASE WHEN done >= {DEPTH_CAP} THEN '{DEPTH_CAP}' ELSE {d.text('done')} END"
+    branches = {
+        "all": ("''", ""),
+        "district": (f"COALESCE({d.text('s_district')}, '')", ""),
+        "sector": ("s_sector", ""),
+        "language": ("s_language", ""),
+        "recruited": ("''", "recruited = 1"),
+        "depth": (depth, ""),
+        # Weighted by the completed actions of recruited people (see _branch).
+        "recruited_actions": ("''", "recruited = 1 AND done <> 0"),
+    }
     return [
-        f"{head}, 'all' AS dimension, day, '' AS kind, '' AS status, '' AS value, w FROM {r}",
-        f"{head}, 'district', day, '', '', COALESCE({d.text('s_district')}, ''), w FROM {r}",
-        f"{head}, 'sector', day, '', '', s_sector, w FROM {r}",
-        f"{head}, 'language', day, '', '', s_language, w FROM {r}",
-        f"{head}, 'recruited', day, '', '', '', w FROM {r} WHERE recruited = 1",
-        f"{head}, 'depth', day, '', '', {depth}, w FROM {r}",
-        # A weighted row: the completed actions of recruited people.
-        f"{head}, 'recruited_actions', day, '', '', '', w * done FROM {r}"
-        " WHERE recruited = 1 AND done <> 0",
+        _branch("member", name, "''", "''", value, r, where)
+        for name, (value, where) in branches.items()
+        if only is None or name in only
     ]
+
+
+def _only(branches, dimensions):
+    return lambda d, r: branches(d, r, only=dimensions)
 
 
 def _sum_by_key(branches: list[str]) -> str:
@@ -235,27 +271,43 @@ def _initial_counter_sql(memberships: str) -> str:
     )
 
 
-def _pg_delta(d: _Dialect, rows: list[str], branches) -> str:
-    cte = "WITH r AS (" + " UNION ALL ".join(rows) + ") "
+def _pg_delta(d: _Dialect, rows: list[str], branches, ctes: str = "") -> str:
+    cte = f"WITH {ctes}r AS (" + " UNION ALL ".join(rows) + ") "
     return cte + _upsert(_sum_by_key(branches(d, "r")), order=True) + ";"
 
 
 def _postgresql_sql() -> list[str]:
     d = _Dialect("postgresql")
     changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in ROLLUP_FIELDS)
-    changed_supporters = (
-        f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
-    )
-    old_supporters = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed})"
     moved = "o.district_id IS DISTINCT FROM n.district_id"
-    moved_members = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {moved})"
-    old_members = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {moved})"
 
-    def actions_of(column, rel):
-        return f"(SELECT * FROM {ACTION} WHERE {column} IN (SELECT id FROM {rel} x))"
+    def changed_rows(condition: str, columns) -> tuple[str, str]:
+        """The changed rows, new and old, each read once (most updates change
+        no counted column: those return at once)."""
+        new_columns = ", ".join(f"n.{c}" for c in columns)
+        old_columns = ", ".join(f"o.{c}" for c in columns)
+        ctes = (
+            f"changed_new AS MATERIALIZED (SELECT {new_columns}"
+            f" FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {condition}),"
+            f" changed_old AS MATERIALIZED (SELECT {old_columns}"
+            " FROM old_rows o JOIN changed_new c ON c.id = o.id), "
+        )
+        guard = (
+            "IF NOT EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id"
+            f" WHERE {condition}) THEN RETURN NULL; END IF;\n"
+        )
+        return ctes, guard
 
-    def memberships_of(rel):
-        return f"(SELECT * FROM {MEMBERSHIP} WHERE supporter_id IN (SELECT id FROM {rel} x))"
+    # = ANY(ARRAY(...)): an index scan driven by the few changed ids, where an
+    # IN over a transition table (no statistics) was planned as a full scan.
+    def actions_of(column):
+        return f"(SELECT * FROM {ACTION} WHERE {column} = ANY(ARRAY(SELECT id FROM changed_new)))"
+
+    memberships_of_changed = (
+        f"(SELECT * FROM {MEMBERSHIP} WHERE supporter_id = ANY(ARRAY(SELECT id FROM changed_new)))"
+    )
+    supporter_ctes, supporter_guard = changed_rows(changed, SUPPORTER_COLUMNS)
+    member_ctes, member_guard = changed_rows(moved, MEMBER_COLUMNS)
 
     bodies = {
         "gs_rollup_action_insert": (
@@ -318,50 +370,39 @@ def _postgresql_sql() -> list[str]:
             SUPPORTER,
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _pg_delta(
+            supporter_guard
+            + _pg_delta(
                 d,
                 [
-                    _action_rows(
-                        d,
-                        actions_of("supporter_id", changed_supporters),
-                        old_supporters,
-                        MEMBER,
-                        -1,
-                    ),
-                    _action_rows(
-                        d,
-                        actions_of("supporter_id", changed_supporters),
-                        changed_supporters,
-                        MEMBER,
-                        1,
-                    ),
+                    _action_rows(d, actions_of("supporter_id"), "changed_old", MEMBER, -1),
+                    _action_rows(d, actions_of("supporter_id"), "changed_new", MEMBER, 1),
                 ],
-                _action_branches,
+                _only(_action_branches, SUPPORTER_ACTION_DIMENSIONS),
+                supporter_ctes,
             )
             + _pg_delta(
                 d,
                 [
-                    _membership_rows(d, memberships_of(changed_supporters), old_supporters, -1),
-                    _membership_rows(d, memberships_of(changed_supporters), changed_supporters, 1),
+                    _membership_rows(d, memberships_of_changed, "changed_old", -1),
+                    _membership_rows(d, memberships_of_changed, "changed_new", 1),
                 ],
-                _membership_branches,
+                _only(_membership_branches, SUPPORTER_MEMBERSHIP_DIMENSIONS),
+                supporter_ctes,
             ),
         ),
         "gs_rollup_member_update": (
             MEMBER,
             "UPDATE",
             "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-            _pg_delta(
+            member_guard
+            + _pg_delta(
                 d,
                 [
-                    _action_rows(
-                        d, actions_of("target_id", moved_members), SUPPORTER, old_members, -1
-                    ),
-                    _action_rows(
-                        d, actions_of("target_id", moved_members), SUPPORTER, moved_members, 1
-                    ),
+                    _action_rows(d, actions_of("target_id"), SUPPORTER, "changed_old", -1),
+                    _action_rows(d, actions_of("target_id"), SUPPORTER, "changed_new", 1),
                 ],
-                _action_branches,
+                _only(_action_branches, MEMBER_ACTION_DIMENSIONS),
+                member_ctes,
             ),
         ),
     }
@@ -489,7 +530,7 @@ def _sqlite_sql() -> list[str]:
                         1,
                     ),
                 ],
-                _action_branches,
+                _only(_action_branches, SUPPORTER_ACTION_DIMENSIONS),
             )
             + _sqlite_delta(
                 d,
@@ -501,7 +542,7 @@ def _sqlite_sql() -> list[str]:
                         d, f"(SELECT * FROM {MEMBERSHIP} WHERE supporter_id = NEW.id)", new_sup, 1
                     ),
                 ],
-                _membership_branches,
+                _only(_membership_branches, SUPPORTER_MEMBERSHIP_DIMENSIONS),
             ),
         ),
         "gs_rollup_member_update": (
@@ -525,7 +566,7 @@ def _sqlite_sql() -> list[str]:
                         1,
                     ),
                 ],
-                _action_branches,
+                _only(_action_branches, MEMBER_ACTION_DIMENSIONS),
             ),
         ),
     }
