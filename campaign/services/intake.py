@@ -61,11 +61,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, router, transaction
+from django.db.models import OuterRef, Q, Subquery, signals
+from django.db.models.base import ModelState
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaign import public_cache
 from campaign.models import (
     CONTACT_KINDS,
     HEARING_KINDS,
@@ -93,7 +96,7 @@ from campaign.services.scheduling import (
     messages_suppress_pending,
     reminders_on_action_closed,
     reminders_on_pledge,
-    reminders_sms_consent_request,
+    reminders_sms_consent_requests,
 )
 from campaign.services.webhooks import (
     webhook_deliveries_record,
@@ -223,6 +226,9 @@ class PlaceMap:
     _loaded: set[str] = field(default_factory=set)
     # district id -> GeoJSON boundary (None: none drawn), read when needed.
     _boundaries: dict[int, dict | None] = field(default_factory=dict)
+    # (zip, current district) -> Place, without a point: an import asks the
+    # same few ZIPs for every row, and what a ZIP read answers never changes.
+    _placed: dict[tuple[str, int | None], "Place"] = field(default_factory=dict)
 
     def place(
         self,
@@ -233,6 +239,17 @@ class PlaceMap:
         """Where a supporter with this ZIP lives (rules in the module docstring).
         `current_district_id` is the district already known for them; `point`
         their (latitude, longitude), if known."""
+        if point is not None:
+            return self._place(zip_code, current_district_id, point)
+        key = (zip_code, current_district_id)
+        placed = self._placed.get(key)
+        if placed is None:
+            placed = self._placed[key] = self._place(zip_code, current_district_id, None)
+        return placed
+
+    def _place(
+        self, zip_code: str, current_district_id: int | None, point: tuple[float, float] | None
+    ) -> Place:
         zip_code = normalize_zip(zip_code)
         if not zip_code:
             return Place(current_district_id, None)
@@ -336,6 +353,38 @@ def place_map(*, body_id: int | None, zips: Iterable[str]) -> PlaceMap:
     return places
 
 
+def _zip_places(body_id: int, zip_code: str) -> list[tuple[int, int | None]]:
+    """The body's districts covering the ZIP and each one's seat holder
+    (`seat_holder_candidates`), in one query."""
+    holder = seat_holder_candidates(body_id).filter(district_id=OuterRef("district_id"))
+    return list(
+        DistrictZip.objects.filter(zip_code=zip_code, district__body_id=body_id)
+        .annotate(holder=Subquery(holder.values("pk")[:1]))
+        .order_by("district_id")
+        .values_list("district_id", "holder")
+    )
+
+
+def place_map_one(*, body_id: int | None, zip_code: str) -> PlaceMap:
+    """`place_map` for one person: with a body, the body's districts covering
+    the ZIP and their seat holders (what placing them and aiming their
+    contacts needs) in one query, none once cached (campaign.public_cache:
+    every sign-up of a surge asks about the same few ZIPs)."""
+    zip_code = normalize_zip(zip_code)
+    if body_id is None or not (len(zip_code) == 5 and zip_code.isascii() and zip_code.isdigit()):
+        return place_map(body_id=body_id, zips=[zip_code])
+    rows = public_cache.cached(
+        f"public-cache:place:{body_id}:{zip_code}", lambda: _zip_places(body_id, zip_code)
+    )
+    places = PlaceMap(
+        body_id=body_id,
+        zips={zip_code: [(district_id, body_id) for district_id, _holder in rows]},
+        seats={district_id: holder for district_id, holder in rows if holder is not None},
+    )
+    places._loaded.add(zip_code)
+    return places
+
+
 def member_for_supporter(*, supporter: Supporter, campaign: Campaign) -> CouncilMember | None:
     """The supporter's own member on the campaign's body, or None when their
     district is unknown or belongs to another body."""
@@ -409,19 +458,41 @@ def _point(supporter: Supporter) -> tuple[float, float] | None:
     return (supporter.latitude, supporter.longitude)
 
 
+_BLANK_SUPPORTER: dict | None = None
+
+
+def _supporter_new() -> Supporter:
+    """`Supporter()`: a copy of a blank one's state (post_init's marks
+    included), about 1 µs where Model.__init__ and its signals take 20-25 µs,
+    a quarter of an import's budget per row. No field has a callable default
+    (checked: else each gets its own __init__)."""
+    global _BLANK_SUPPORTER
+    if _BLANK_SUPPORTER is None:
+        if any(f.has_default() and callable(f.default) for f in Supporter._meta.concrete_fields):
+            return Supporter()
+        _BLANK_SUPPORTER = {k: v for k, v in Supporter().__dict__.items() if k != "_state"}
+    supporter = Supporter.__new__(Supporter)
+    supporter.__dict__.update(_BLANK_SUPPORTER)
+    supporter._state = ModelState()
+    return supporter
+
+
 def supporter_build(*, person: PersonInput, places: PlaceMap, taken: IdentityIndex) -> Supporter:
     """A new, unsaved supporter from normalised input. An email or phone that
     someone else holds (`taken`) is left out."""
-    supporter = Supporter(
-        email=person.email if person.email not in taken.by_email else None,
-        phone=person.phone if person.phone not in taken.by_phone else None,
-        is_youth=bool(person.is_youth),
-    )
+    supporter = _supporter_new()
+    supporter.email = person.email if person.email not in taken.by_email else None
+    supporter.phone = person.phone if person.phone not in taken.by_phone else None
+    supporter.is_youth = bool(person.is_youth)
     for field_name in _FILLED_FIELDS:
         value = getattr(person, field_name)
         if value:
             setattr(supporter, field_name, value)
-    supporter.district_id = places.place(supporter.zip_code, point=_point(supporter)).district_id
+    # Straight into __dict__: nothing is cached on a new instance for the
+    # foreign key's descriptor to clear.
+    supporter.__dict__["district_id"] = places.place(
+        supporter.zip_code, point=_point(supporter)
+    ).district_id
     supporter.fill_search_name()
     return supporter
 
@@ -493,15 +564,12 @@ def supporter_intake(
     changes, a Membership row. PUBLIC input for a known email changes nothing
     (`held`). Raises ValidationError on invalid input."""
     person = person.normalised()
+    if supporter is None and trust == Trust.PUBLIC:
+        return _supporter_public_intake(
+            person=person, campaign=campaign, source=source, recruited_by=recruited_by
+        )
     if supporter is None:
-        if trust == Trust.PUBLIC:
-            # A public form is matched by its email alone: typing someone's
-            # phone must not reach their record.
-            supporter = supporter_match(email=person.email, lock=True) if person.email else None
-        else:
-            supporter = supporter_match(email=person.email, phone=person.phone, lock=True)
-        if supporter is not None and trust == Trust.PUBLIC:
-            return IntakeResult(supporter, created=False, held=True)
+        supporter = supporter_match(email=person.email, phone=person.phone, lock=True)
     held = (supporter.email, supporter.phone) if supporter is not None else ()
     given = [value for value in (person.email, person.phone) if value and value not in held]
     if given and trust == Trust.STAFF:
@@ -515,8 +583,8 @@ def supporter_intake(
     taken = identities_load(
         emails=[person.email] if person.email else [], phones=[person.phone] if person.phone else []
     )
-    places = place_map(
-        body_id=campaign.decision_body_id if campaign else None, zips=[person.zip_code]
+    places = place_map_one(
+        body_id=campaign.decision_body_id if campaign else None, zip_code=person.zip_code
     )
     created = supporter is None
     if created:
@@ -554,6 +622,92 @@ def supporter_intake(
             recruited_by=recruited_by,
         )
     return IntakeResult(supporter, created=created, places=places)
+
+
+def _supporter_public_intake(
+    *,
+    person: PersonInput,
+    campaign: Campaign | None,
+    source: str,
+    recruited_by: Supporter | None,
+) -> IntakeResult:
+    """`supporter_intake` at PUBLIC trust with nobody given: a public form is
+    matched by its email alone (typing someone's phone must not reach their
+    record). The new supporter is written at once with INSERT ... ON CONFLICT
+    DO NOTHING: the unique email index is the dedupe, no read comes first.
+    When it is taken the person is on the list: found (locked) and held,
+    unchanged. Raises IntegrityError when only the phone was taken meanwhile
+    (the caller's retry leaves it out, as `taken` then shows)."""
+    # Only a phone can be taken before the INSERT: the email's holder, if
+    # any, is found by it (and may be this phone's holder too).
+    taken = IdentityIndex({}, {})
+    if person.phone:
+        taken.by_phone = identities_load(emails=[], phones=[person.phone]).by_phone
+    places = place_map_one(
+        body_id=campaign.decision_body_id if campaign else None, zip_code=person.zip_code
+    )
+    supporter = supporter_build(person=person, places=places, taken=taken)
+    if not supporter.email and not supporter.phone:
+        raise ValidationError(
+            {"phone": _("This phone number belongs to another supporter; give an email.")}
+        )
+    supporter.full_clean(validate_unique=False, validate_constraints=False, exclude=["district"])
+    if not _insert_unless_taken(supporter):
+        known = supporter_match(email=person.email, lock=True) if person.email else None
+        if known is None:
+            raise IntegrityError("the new supporter's phone was taken meanwhile")
+        return IntakeResult(known, created=False, held=True, places=places)
+    # The person signs up anew themselves: an erasure's suppression goes.
+    suppressions_lift(email=person.email, phone=person.phone)
+    webhook_deliveries_record(event="person", obj=supporter)
+    if campaign is not None:
+        covered = places.place(supporter.zip_code, supporter.district_id).covered
+        if covered is False:
+            supporter_tag_non_constituent(supporter=supporter, covered=covered)
+        membership_record(
+            supporter=supporter,
+            campaign=campaign,
+            source=source or str(Trust.PUBLIC),
+            recruited_by=recruited_by,
+        )
+    return IntakeResult(supporter, created=True, places=places)
+
+
+def _insert_unless_taken(supporter: Supporter) -> bool:
+    """Save a new supporter in one INSERT unless its email or phone is taken
+    (PostgreSQL ON CONFLICT DO NOTHING, SQLite INSERT OR IGNORE): what
+    `save()` does, signals included (the audit trail's entry), and False
+    instead of an IntegrityError. One statement, no savepoint."""
+    meta = Supporter._meta
+    using = router.db_for_write(Supporter, instance=supporter)
+    supporter.fill_search_name()
+    signals.pre_save.send(
+        sender=Supporter, instance=supporter, raw=False, using=using, update_fields=None
+    )
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    returned = Supporter._base_manager.using(using)._insert(
+        [supporter],
+        fields=fields,
+        returning_fields=meta.db_returning_fields,
+        using=using,
+        on_conflict=OnConflict.IGNORE,
+    )
+    row = returned[0] if returned else None
+    if not row:
+        return False
+    for value, field_ in zip(row, meta.db_returning_fields, strict=True):
+        setattr(supporter, field_.attname, value)
+    supporter._state.adding = False
+    supporter._state.db = using
+    signals.post_save.send(
+        sender=Supporter,
+        instance=supporter,
+        created=True,
+        update_fields=None,
+        raw=False,
+        using=using,
+    )
+    return True
 
 
 def supporter_tag_non_constituent(*, supporter: Supporter, covered: bool) -> None:
@@ -703,13 +857,16 @@ def sms_consents_request(
     word, like a form's, cannot prove a number is the person's. Nobody without
     a phone, unsubscribed, or who already agreed to texts is asked.
 
-    Side effects: one Message row (INSERT) per supporter asked. Returns how many."""
-    asked = 0
-    for supporter in supporters:
-        if supporter.phone and supporter.unsubscribed_at is None and not supporter.sms_consent_at:
-            reminders_sms_consent_request(supporter=supporter, campaign=campaign, wording=wording)
-            asked += 1
-    return asked
+    Side effects: one Message row per supporter asked, in one bulk INSERT.
+    Returns how many."""
+    asked = [
+        supporter
+        for supporter in supporters
+        if supporter.phone and supporter.unsubscribed_at is None and not supporter.sms_consent_at
+    ]
+    if asked:
+        reminders_sms_consent_requests(supporters=asked, campaign=campaign, wording=wording)
+    return len(asked)
 
 
 def consent_withdraw(*, supporter: Supporter, channel: str, source: str) -> ConsentEvent:
