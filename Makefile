@@ -77,12 +77,23 @@ define ensure_wrk
 	  echo "NOTE: wrk could not be installed; the sign-up surge is reported as not available."; }
 endef
 
+# The sign-up surge runs through PgBouncer (transaction mode); installed from
+# Debian when missing, else the surge runs direct and results.json says so.
+define ensure_pgbouncer
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || { echo "Installing pgbouncer"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbouncer >/dev/null; } || \
+	  echo "NOTE: pgbouncer could not be installed; the surge runs without it."; }
+endef
+
 ## bench: 100k supporters, 1M actions against PostgreSQL + Redis; writes bench/results.json and bench/RESULTS.md
 bench: install-dev
 	$(ensure_wrk)
+	$(ensure_pgbouncer)
 	$(PY) -m bench.run
 
 ## bench-smoke: the same harness at tiny size (seconds), results in var/bench-smoke/
 bench-smoke: install-dev
 	$(ensure_wrk)
+	$(ensure_pgbouncer)
 	$(PY) -m bench.run --smoke --out var/bench-smoke

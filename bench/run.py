@@ -78,6 +78,9 @@ SIZES = {
         # make bench must end within 15 minutes; a slower sender is reported
         # with what it delivered in this time.
         "reminders_budget_s": 240,
+        # Sign-ups posted at a steady rate, each confirmation timed to SMTP.
+        "latency_signups": 200,
+        "latency_rate": 10,
     },
     "smoke": {
         "supporters": 200,
@@ -89,17 +92,26 @@ SIZES = {
         "reminders": 50,
         "noop": 100,
         "reminders_budget_s": 60,
+        "latency_signups": 10,
+        "latency_rate": 10,
     },
 }
 WRK_THREADS = 16  # 16 concurrent clients, one connection each
 TARGETS = {
-    "dashboard_p50_ms": 300,
-    "dashboard_floor_ratio": 2.0,
-    "signup_vs_form": 0.5,
-    "signup_p95_ms": 500,
-    "import_rows_per_s": 10_000,
-    "export_rss_mb": 100,
-    "reminders_vs_noop": 0.25,
+    "dashboard_p50_ms": 150,
+    # Faster than the hand-written SQL over the raw rows: the page reads rollups.
+    "dashboard_floor_ratio": 1.0,
+    "signup_vs_form": 0.7,
+    "signup_p95_ms": 300,
+    "import_rows_per_s": 25_000,
+    "export_rows_per_s": 200_000,
+    # The same target as a ratio: 200,000 rows/s against the ~390,000 rows/s
+    # the issue's machine measured for COPY TO, for a machine whose own floor
+    # is lower (a loaded 2-core runner measures 80,000-250,000).
+    "export_floor_ratio": 0.51,
+    "export_rss_mb": 50,
+    "reminders_vs_noop": 0.6,
+    "confirmation_p95_s": 5.0,
 }
 
 
@@ -202,14 +214,125 @@ def url_exists(name: str, **kwargs) -> bool:
 # ---------------------------------------------------------------------------
 
 
+class PgBouncer:
+    """PgBouncer (Debian's package) in transaction mode in front of the bench
+    database, on a free port, for the web processes; the bench's own process
+    (counts, set-up) stays on its direct connection."""
+
+    POOL_SIZE = 20
+
+    def __init__(self):
+        self.binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        self.port = free_port()
+        self.proc = None
+        self.directory = None
+
+    @staticmethod
+    def available() -> bool:
+        return os.path.exists(shutil.which("pgbouncer") or "/usr/sbin/pgbouncer")
+
+    def url(self, database: str | None = None) -> str:
+        parsed = urllib.parse.urlparse(DB_URL)
+        path = f"/{database}" if database else parsed.path
+        return parsed._replace(
+            netloc=f"{parsed.username or 'postgres'}@127.0.0.1:{self.port}", path=path
+        ).geturl()
+
+    def admin(self, command: str) -> list[dict]:
+        import psycopg
+
+        with psycopg.connect(self.url("pgbouncer"), autocommit=True, connect_timeout=3) as conn:
+            cursor = conn.execute(command)
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def __enter__(self):
+        import pwd
+
+        parsed = urllib.parse.urlparse(DB_URL)
+        user = parsed.username or "postgres"
+        self.directory = Path(tempfile.mkdtemp(prefix="gs-bench-pgbouncer-"))
+        run_as = ""
+        if os.geteuid() == 0:  # PgBouncer refuses root; it switches user after startup
+            try:
+                unix_user = pwd.getpwnam("postgres").pw_name
+            except KeyError:
+                unix_user = "nobody"
+            run_as = f"user = {unix_user}"
+            shutil.chown(self.directory, unix_user)
+        password = urllib.parse.unquote(parsed.password or "").replace('"', '""')
+        (self.directory / "userlist.txt").write_text(f'"{user}" "{password}"\n')
+        (self.directory / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={parsed.hostname or '127.0.0.1'} port={parsed.port or 5432}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory}/userlist.txt\n"
+            f"admin_users = {user}\npool_mode = transaction\nmax_client_conn = 1000\n"
+            f"default_pool_size = {self.POOL_SIZE}\n"
+            "ignore_startup_parameters = extra_float_digits,options\n"
+            f"{run_as}\n"
+        )
+        self.proc = subprocess.Popen(
+            [self.binary, "-q", str(self.directory / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            with contextlib.suppress(Exception):
+                self.version = self.admin("SHOW VERSION")[0]["version"]
+                return self
+            time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError("pgbouncer did not start")
+
+    def transactions(self) -> int:
+        name = urllib.parse.urlparse(DB_URL).path.lstrip("/")
+        rows = [r for r in self.admin("SHOW STATS") if r["database"] == name]
+        return int(rows[0]["total_xact_count"]) if rows else 0
+
+    def __exit__(self, *exc):
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
 class Gunicorn:
-    def __init__(self, workers: int, timeout: int = 30):
+    """The web server on a free port. With `pgbouncer=True` its workers reach
+    the database through a PgBouncer in transaction mode started with it, and
+    `database` says so (for results.json)."""
+
+    def __init__(self, workers: int, timeout: int = 30, pgbouncer: bool = False):
         self.port = free_port()
         self.workers = workers
         self.timeout = timeout
         self.proc = None
+        # BENCH_PGBOUNCER=0 measures the same run without the pooler.
+        pgbouncer = pgbouncer and os.environ.get("BENCH_PGBOUNCER", "1") != "0"
+        self.pooler = PgBouncer() if pgbouncer and PgBouncer.available() else None
+        self.database = {"through": "direct", "url_port": urllib.parse.urlparse(DB_URL).port}
+        if pgbouncer and self.pooler is None:
+            self.database["note"] = "pgbouncer is not installed (apt-get install -y pgbouncer)"
 
     def __enter__(self):
+        env = {**os.environ, **ENV}
+        if self.pooler is not None:
+            self.pooler.__enter__()
+            env["DATABASE_URL"] = self.pooler.url()
+            env["DATABASE_TRANSACTION_POOLER"] = "1"
+            self.database = {
+                "through": "pgbouncer",
+                "version": self.pooler.version,
+                "pool_mode": "transaction",
+                "default_pool_size": PgBouncer.POOL_SIZE,
+                "port": self.pooler.port,
+            }
         self.proc = subprocess.Popen(
             [
                 str(Path(PY).parent / "gunicorn"),
@@ -226,7 +349,7 @@ class Gunicorn:
                 "warning",
             ],
             cwd=ROOT,
-            env={**os.environ, **ENV},
+            env=env,
         )
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -235,6 +358,7 @@ class Gunicorn:
                 return self
             except OSError:
                 time.sleep(0.2)
+        self.__exit__()
         raise RuntimeError("gunicorn did not start")
 
     @property
@@ -251,6 +375,11 @@ class Gunicorn:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        if self.pooler is not None:
+            with contextlib.suppress(Exception):
+                # Proof the requests went through it: its transaction count.
+                self.database["transactions"] = self.pooler.transactions()
+            self.pooler.__exit__()
 
 
 def wrk_available() -> bool:
@@ -347,37 +476,81 @@ def dashboard_floor(campaign_id: int, repeats: int = 5) -> tuple[float, dict]:
     return statistics.median(totals), {k: ms(statistics.median(v)) for k, v in per_query.items()}
 
 
-def section_dashboard(size: dict, ctx: dict) -> dict:
-    if not url_exists("dashboard:campaign", slug="x"):
-        raise NotAvailable("/dashboard/<slug>/ (issue 5) has not landed")
+def _dashboard_timings(client, url: str, requests: int) -> tuple[list[float], list[int]]:
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.urls import reverse
 
-    from campaign.models import Campaign
-
-    campaign = Campaign.objects.get(slug=ctx["largest_slug"])
-    client = Client()
-    client.force_login(ctx["coordinator"])
-    url = reverse("dashboard:campaign", kwargs={"slug": campaign.slug})
     for _ in range(2):  # warm caches, templates, connection
         response = client.get(url)
         assert response.status_code == 200, response.status_code
     timings, queries = [], []
-    for _ in range(size["dashboard_requests"]):
+    for _ in range(requests):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)
             timings.append(time.perf_counter() - started)
         assert response.status_code == 200
         queries.append(len(captured))
+    return timings, queries
+
+
+def section_dashboard(size: dict, ctx: dict) -> dict:
+    if not url_exists("dashboard:campaign", slug="x"):
+        raise NotAvailable("/dashboard/<slug>/ (issue 5) has not landed")
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from campaign.models import Campaign
+    from campaign.services.rollups import reconcile
+
+    # The rollups the page reads must equal a recount of the raw rows.
+    started = time.perf_counter()
+    recount = reconcile()
+    recount_seconds = time.perf_counter() - started
+
+    campaign = Campaign.objects.get(slug=ctx["largest_slug"])
+    client = Client()
+    # Signed in with a second factor, as REQUIRE_2FA (on with DEBUG off) asks.
+    client.cookies["sessionid"] = _two_factor_session_cookie(ctx["coordinator"])
+    url = reverse("dashboard:campaign", kwargs={"slug": campaign.slug})
+    timings, queries = _dashboard_timings(client, url, size["dashboard_requests"])
     # The slowest queries of one request, for the EXPLAIN follow-up.
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
     floor, per_query = dashboard_floor(campaign.pk)
     p50 = statistics.median(timings)
+
+    # The curve: the same page for campaigns of every size in this database
+    # (the largest holds 40% of the actions, then 20%, 10%, 8%, 5%, ~1%).
+    sizes = (
+        Campaign.objects.filter(slug__startswith="bench-campaign-")
+        .annotate(n=Count("actions"))
+        .order_by("n")
+        .values_list("slug", "n")
+    )
+    picked = {}
+    for slug, n in sizes:
+        picked.setdefault(round(n, -3), (slug, n))  # one campaign per size
+    curve = []
+    all_queries = set(queries)
+    for slug, n in sorted(picked.values(), key=lambda item: item[1]):
+        some, counts = _dashboard_timings(
+            client,
+            reverse("dashboard:campaign", kwargs={"slug": slug}),
+            max(3, size["dashboard_requests"] // 3),
+        )
+        all_queries |= set(counts)
+        curve.append(
+            {
+                "campaign_actions": n,
+                "p50_ms": ms(statistics.median(some)),
+                "queries": sorted(set(counts)),
+            }
+        )
     return {
         "campaign": campaign.slug,
         "campaign_actions": campaign.actions.count(),
@@ -385,15 +558,21 @@ def section_dashboard(size: dict, ctx: dict) -> dict:
         "p50_ms": ms(p50),
         "p95_ms": ms(percentile(timings, 95)),
         "queries": sorted(set(queries)),
+        "queries_every_size": sorted(all_queries),
         "floor_ms": ms(floor),
         "floor_queries": per_query,
-        "ratio_to_floor": round(p50 / floor, 2),
+        "ratio_to_floor": round(p50 / floor, 3),
+        "curve": curve,
+        "rollups_checked": recount.rows_checked,
+        "rollups_differences": len(recount.differences) + recount.counters_wrong,
+        "recount_seconds": round(recount_seconds, 1),
         "slowest_queries": [
             {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300]} for q in slowest
         ],
         "met": ms(p50) < TARGETS["dashboard_p50_ms"]
-        and p50 / floor <= TARGETS["dashboard_floor_ratio"]
-        and len(set(queries)) == 1,
+        and p50 / floor < TARGETS["dashboard_floor_ratio"]
+        and len(all_queries) == 1
+        and recount.clean,
     }
 
 
@@ -408,7 +587,7 @@ def section_admin(size: dict, ctx: dict) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     client = Client()
-    client.force_login(ctx["admin"])
+    client.cookies["sessionid"] = _two_factor_session_cookie(ctx["admin"])
     pages = {
         "supporter changelist": "/admin/campaign/supporter/",
         "action changelist": "/admin/campaign/action/",
@@ -447,6 +626,22 @@ def _rss_kb(pid: int, field: str) -> int:
     return 0
 
 
+def _two_factor_session_cookie(user) -> str:
+    """A session signed in with a second factor: with DEBUG off (REQUIRE_2FA)
+    a coordinator's plain session only reaches the two-factor set-up page."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"confirmed": True}
+    )
+    store = SessionStore(session_key=session_cookie(user))
+    store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    store.save()
+    return store.session_key
+
+
 def section_export(size: dict, ctx: dict) -> dict:
     if not url_exists("dashboard:export_actions", slug="x"):
         raise NotAvailable("the actions CSV export (issue 5) has not landed")
@@ -456,7 +651,7 @@ def section_export(size: dict, ctx: dict) -> dict:
     from campaign.models import Campaign
 
     campaigns = list(Campaign.objects.filter(slug__startswith="bench-campaign-").order_by("id"))
-    cookie = session_cookie(ctx["coordinator"])
+    cookie = _two_factor_session_cookie(ctx["coordinator"])
     # gunicorn's default 30 s worker timeout kills a sync worker mid-export of
     # the largest campaign on this machine; the bench lifts it and reports the
     # longest single export so the deployment setting can be judged.
@@ -471,6 +666,8 @@ def section_export(size: dict, ctx: dict) -> dict:
             lines = size_bytes = 0
             with urllib.request.urlopen(request, timeout=600) as response:
                 assert response.status == 200, response.status
+                # Not a sign-in or set-up page counted as rows.
+                assert response.headers["Content-Type"].startswith("text/csv"), response.url
                 for chunk in iter(lambda: response.read(1 << 16), b""):
                     lines += chunk.count(b"\n")
                     size_bytes += len(chunk)
@@ -506,19 +703,30 @@ def section_export(size: dict, ctx: dict) -> dict:
             floor_rows += bytes(data).count(b"\n")
     floor_seconds = time.perf_counter() - started
     growth_mb = round((peak - baseline) / 1024, 1)
+    rows_per_s = round(rows / seconds)
+    ratio = round((rows / seconds) / (floor_rows / floor_seconds), 3)
+    ratio_ok = ratio >= TARGETS["export_floor_ratio"]
     return {
         "rows": rows,
         "rows_expected": expected,
         "megabytes": round(total_bytes / 1e6, 1),
         "seconds": round(seconds, 2),
-        "rows_per_s": round(rows / seconds),
+        "rows_per_s": rows_per_s,
         "floor_rows_per_s": round(floor_rows / floor_seconds),
-        "ratio_to_floor": round((rows / seconds) / (floor_rows / floor_seconds), 3),
+        "ratio_to_floor": ratio,
         "longest_single_export_s": round(longest[0], 1),
         "longest_single_export_campaign": longest[1],
         "rss_baseline_mb": round(baseline / 1024, 1),
         "rss_peak_growth_mb": growth_mb,
-        "met": rows == expected and growth_mb < TARGETS["export_rss_mb"],
+        "rows_met": rows == expected and rows_per_s >= TARGETS["export_rows_per_s"],
+        "ratio_met": rows == expected and ratio_ok,
+        "rss_met": growth_mb < TARGETS["export_rss_mb"],
+        # On a machine whose COPY TO is slower than 200,000 rows/s, the ratio.
+        "met": (
+            rows == expected
+            and (rows_per_s >= TARGETS["export_rows_per_s"] or ratio_ok)
+            and growth_mb < TARGETS["export_rss_mb"]
+        ),
     }
 
 
@@ -605,7 +813,8 @@ def section_import(size: dict, ctx: dict) -> dict:
     # (here: the job's own function, in this process, timed).
     before = Supporter.objects.count()
     client = Client()
-    client.force_login(ctx["coordinator"])
+    # Signed in with a second factor, as REQUIRE_2FA (on with DEBUG off) asks.
+    client.cookies["sessionid"] = _two_factor_session_cookie(ctx["coordinator"])
     started = time.perf_counter()
     response = client.post(
         reverse("imports:upload"), {"file": SimpleUploadedFile("supporters.csv", data)}
@@ -617,7 +826,8 @@ def section_import(size: dict, ctx: dict) -> dict:
     assert response.status_code == 302, response.status_code
     job = ImportJob.objects.latest("pk")
     started = time.perf_counter()
-    import_job_run(job_id=job.pk)
+    with _import_statement_timer() as statements:
+        import_job_run(job_id=job.pk)
     seconds = time.perf_counter() - started
     job.refresh_from_db()
     created = Supporter.objects.count() - before
@@ -633,6 +843,10 @@ def section_import(size: dict, ctx: dict) -> dict:
         "upload_response_ms": ms(upload_seconds),
         "seconds": round(seconds, 2),
         "rows_per_s": round(rate),
+        # Where the job's time went: its three set-wise supporter writes (the
+        # UPDATE includes the rollup trigger on campaign_supporter) and the
+        # commit (deferred foreign-key checks); the rest is Python.
+        "statements_s": statements,
         "created": job.created_rows,
         "updated": job.updated_rows,
         "created_in_db": created,
@@ -647,6 +861,45 @@ def section_import(size: dict, ctx: dict) -> dict:
         and created == job.created_rows
         and job.created_rows + job.updated_rows + error_rows == job.total_rows,
     }
+
+
+@contextlib.contextmanager
+def _import_statement_timer():
+    """Seconds spent in the import's supporter UPDATE, its COPY of the new
+    supporters and the commit."""
+    from django.db import connections
+
+    from campaign.services import imports
+
+    spent = {"update": 0.0, "copy_new": 0.0, "commit": 0.0}
+    wrapper = connections["default"]
+    patched = {
+        "update": (imports, "_update_postgresql"),
+        "copy_new": (imports, "_copy_new_postgresql"),
+        "commit": (wrapper, "commit"),
+    }
+
+    def timed(name, function):
+        def run(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - started
+
+        return run
+
+    saved = {name: getattr(owner, attr) for name, (owner, attr) in patched.items()}
+    for name, (owner, attr) in patched.items():
+        setattr(owner, attr, timed(name, saved[name]))
+    try:
+        yield spent
+    finally:
+        imports._update_postgresql = saved["update"]
+        imports._copy_new_postgresql = saved["copy_new"]
+        del wrapper.commit  # the instance attribute: the class's method again
+        for name in spent:
+            spent[name] = round(spent[name], 2)
 
 
 def import_export_peer(data: bytes, rows: int) -> dict:
@@ -747,7 +1000,7 @@ def section_surge(size: dict, ctx: dict) -> dict:
         raise NotAvailable("the public sign-up POST /c/<slug>/ (issue 4) has not landed")
     if not wrk_available():
         raise NotAvailable("wrk is not installed (make bench installs it)")
-    from campaign.models import Action, Campaign, Message, Supporter, Tag
+    from campaign.models import Action, Campaign, Message, SignupSubmission, Supporter, Tag
 
     template = Campaign.objects.get(slug=ctx["largest_slug"])
     surge = Campaign.objects.create(
@@ -769,10 +1022,16 @@ def section_surge(size: dict, ctx: dict) -> dict:
             Message.objects.count(),
         )
 
+    def settled(timeout: float) -> bool:
+        # A sign-up is applied right after its answer has gone (the response's
+        # close()): wait for the last ones before counting their rows.
+        return wait_until(lambda: not SignupSubmission.objects.exists(), timeout)
+
     # Returning people differ only by what they gave before; without SMS consent
     # each writes the same outbox rows, so the expected count is exact.
     Supporter.objects.filter(pk__lte=pool + 1).update(sms_consent_at=None, sms_consent_source="")
-    with Gunicorn(workers=2) as server:
+    # The sign-up and its floors alike go through PgBouncer in transaction mode.
+    with Gunicorn(workers=2, pgbouncer=True) as server:
         cookie, token = csrf_pair(server.url + page)
         # Probe one new and one returning sign-up: how many outbox rows each writes.
         fields = [
@@ -793,6 +1052,7 @@ def section_surge(size: dict, ctx: dict) -> dict:
             before = counts()
             status = post_form(server.url + page, cookie, [*fields, ("email", email)])
             assert status == 302, (kind, status)
+            assert settled(10), f"the {kind} probe sign-up was not applied"
             after = counts()
             per[kind] = [b - a for a, b in zip(before, after, strict=True)]
         results = {"outbox_rows_per_signup": {"new": per["new"][2], "returning": per["ret"][2]}}
@@ -805,7 +1065,11 @@ def section_surge(size: dict, ctx: dict) -> dict:
         form["rows_in_db"] = Tag.objects.count() - tags_before
         before = counts()
         results["signup"] = signup = run_wrk(server, "signup", page, cookie, token, seconds, pool)
+        settled(30)
         after = counts()
+        # Received but not applied (a failure, or a row the process skipped).
+        signup["unapplied"] = SignupSubmission.objects.count()
+    results["database"] = server.database
     delta = [b - a for a, b in zip(before, after, strict=True)]
     expected = [
         signup["ok_new"] * per["new"][0] + signup["ok_ret"] * per["ret"][0],
@@ -814,7 +1078,9 @@ def section_surge(size: dict, ctx: dict) -> dict:
     ]
     signup["rows_in_db"] = dict(zip(("supporters", "actions", "outbox"), delta, strict=True))
     signup["rows_expected"] = dict(zip(("supporters", "actions", "outbox"), expected, strict=True))
-    signup["rows_match"] = delta == expected and signup["sent"] == signup["accepted"]
+    signup["rows_match"] = (
+        delta == expected and signup["sent"] == signup["accepted"] and not signup["unapplied"]
+    )
     form["rows_match"] = form["rows_in_db"] == form["accepted"]
     results["ratio_to_form"] = round(signup["rps"] / form["rps"], 2) if form["rps"] else None
     results["ratio_to_trivial"] = round(signup["rps"] / results["trivial"]["rps"], 3)
@@ -834,20 +1100,25 @@ def section_surge(size: dict, ctx: dict) -> dict:
 
 
 class Sink:
-    """A local SMTP server counting messages by Message-ID."""
+    """A local SMTP server counting messages by Message-ID, with the time
+    each arrived (`arrivals`: Message-ID -> time.time())."""
 
     def __init__(self):
         from aiosmtpd.controller import Controller
 
         self.ids: list[str] = []
+        self.arrivals: dict[str, float] = {}
         self.lock = threading.Lock()
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                arrived = time.time()
                 found = re.search(rb"^Message-ID:\s*(\S+)", envelope.content, re.I | re.M)
+                message_id = found.group(1).decode() if found else ""
                 with sink.lock:
-                    sink.ids.append(found.group(1).decode() if found else "")
+                    sink.ids.append(message_id)
+                    sink.arrivals.setdefault(message_id, arrived)
                 return "250 OK"
 
         self.port = free_port()
@@ -994,6 +1265,136 @@ def section_reminders(size: dict, ctx: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------
+# 8. Confirmation latency
+# ---------------------------------------------------------------------------
+
+_ROW_ID = re.compile(r"\.gs(\d+)@")
+
+
+def section_latency(size: dict, ctx: dict) -> dict:
+    """Sign-ups POSTed through gunicorn at a steady rate, with a real `celery
+    worker` on Redis and no beat: each confirmation email is timed from its
+    POST (and from its outbox row's insert) to its arrival at the SMTP server.
+    Only the on-commit nudge of the dispatcher can deliver it in time; the beat
+    tick it replaces comes once a minute."""
+    from campaign.services import outbox
+
+    if not hasattr(outbox, "messages_dispatch_soon"):
+        raise NotAvailable("the dispatcher's on-commit nudge (issue 14) has not landed")
+    import concurrent.futures
+
+    import redis
+
+    from bench.celeryapp import noop
+    from campaign.models import Campaign, Message, MessageKind
+
+    counter = redis.Redis.from_url(REDIS_URL)
+    counter.flushdb()
+    # Rows left by earlier sections would be claimed by the first nudge too.
+    Message.objects.all().delete()
+    template = Campaign.objects.get(slug=ctx["largest_slug"])
+    campaign = Campaign.objects.create(
+        name="Confirmation latency",
+        slug="bench-latency",
+        decision_body_id=template.decision_body_id,
+        goal="Hear back at once.",
+        status="active",
+        is_public=True,
+    )
+    page = f"/c/{campaign.slug}/"
+    n, rate = size["latency_signups"], size["latency_rate"]
+    run = f"{int(time.time()) % 10**6}"
+    posted: dict[str, float] = {}
+    statuses: list[int] = []
+    kinds = (MessageKind.SIGNUP_CONFIRMATION, MessageKind.SIGNUP_CONFIRM_REQUEST)
+
+    def confirmations(emails):
+        return Message.objects.filter(
+            supporter__email__in=emails, channel="email", kind__in=kinds
+        ).values_list("pk", "created_at", "supporter__email")
+
+    with (
+        Sink() as sink,
+        Worker(f"smtp://127.0.0.1:{sink.port}"),
+        Gunicorn(workers=2, pgbouncer=True) as server,
+    ):
+        noop.delay()  # the worker is up once it ran one task
+        if not wait_until(lambda: int(counter.get("bench:noop") or 0) == 1, 60):
+            raise RuntimeError("the Celery worker did not start")
+        cookie, token = csrf_pair(server.url + page)
+        fields = [
+            ("csrfmiddlewaretoken", token),
+            ("first_name", "Prompt"),
+            ("last_name", "Reader"),
+            ("zip_code", "50102"),
+            ("language", "en"),
+            ("asks", "call"),
+            ("email_updates", "on"),
+        ]
+
+        def sign_up(email: str) -> None:
+            posted[email] = time.time()
+            statuses.append(post_form(server.url + page, cookie, [*fields, ("email", email)]))
+
+        # Warm-up (not counted): templates, connections, the first dispatch.
+        sign_up(f"lat-warm-{run}@bench.example.org")
+        if not wait_until(lambda: sink.count >= 1, 60):
+            raise RuntimeError("the warm-up confirmation never arrived")
+        warm = sink.count
+        posted.clear()
+        statuses.clear()
+        emails = [f"lat-{i}-{run}@bench.example.org" for i in range(n)]
+        started = time.time()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            for i, email in enumerate(emails):
+                time.sleep(max(0.0, started + i / rate - time.time()))
+                pool.submit(sign_up, email)
+        posting_seconds = time.time() - started
+        wait_until(lambda: sink.count >= warm + n, 60)
+        time.sleep(1)  # anything sent twice would arrive now
+        with sink.lock:
+            arrivals = dict(sink.arrivals)
+            ids = list(sink.ids)
+    from_post, from_row, delivered = [], [], 0
+    for pk, created_at, email in confirmations(emails):
+        message_id = next((m for m in arrivals if f".gs{pk}@" in m), None)
+        if message_id is None:
+            continue
+        delivered += 1
+        from_post.append(arrivals[message_id] - posted[email])
+        from_row.append(arrivals[message_id] - created_at.timestamp())
+    duplicates = len(ids) - len(set(ids))
+    errors = sum(status != 302 for status in statuses)
+    figures = {
+        "signups": n,
+        "rate_per_s": rate,
+        "posting_seconds": round(posting_seconds, 1),
+        "errors": errors,
+        "delivered": delivered,
+        "duplicates": duplicates,
+        "beat": "not running (the worker alone; the dispatcher runs only when nudged)",
+        "database": server.database,
+    }
+    if delivered:
+        figures.update(
+            {
+                "p50_s": round(percentile(from_post, 50), 3),
+                "p95_s": round(percentile(from_post, 95), 3),
+                "max_s": round(max(from_post), 3),
+                "from_row_p50_s": round(percentile(from_row, 50), 3),
+                "from_row_p95_s": round(percentile(from_row, 95), 3),
+            }
+        )
+    figures["met"] = bool(
+        delivered == n
+        and errors == 0
+        and duplicates == 0
+        and figures["p95_s"] < TARGETS["confirmation_p95_s"]
+    )
+    return figures
+
+
+# ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
 
@@ -1070,9 +1471,9 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
             (
                 "2. Dashboard p50",
                 fmt(d["p50_ms"], " ms"),
-                fmt(d["floor_ms"], " ms"),
+                fmt(d["floor_ms"], " ms (raw SQL)"),
                 f"{d['ratio_to_floor']}x",
-                f"<300 ms, <=2x: {met}",
+                f"<150 ms, <1x the raw SQL, same queries at every size: {met}",
             )
         )
         rows.append(
@@ -1081,9 +1482,28 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
                 fmt(d["p95_ms"], " ms"),
                 "",
                 "",
-                f"{d['queries']} queries",
+                f"{d['queries_every_size']} queries at every size",
             )
         )
+        rows.append(
+            (
+                "   Rollups vs recount",
+                f"{fmt(d['rollups_differences'])} differences",
+                "",
+                "",
+                f"{fmt(d['rollups_checked'])} rollup rows recounted in {d['recount_seconds']} s",
+            )
+        )
+        for point in d.get("curve", []):
+            rows.append(
+                (
+                    f"   curve: {fmt(point['campaign_actions'])} actions",
+                    fmt(point["p50_ms"], " ms"),
+                    "",
+                    "",
+                    f"{point['queries']} queries",
+                )
+            )
     s = sections["surge"]
     if status_row("3. Sign-up surge", s):
         su, fo, tr = s["signup"], s["minimal_form"], s["trivial"]
@@ -1106,7 +1526,7 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
                 fmt(su["rps"], " req/s"),
                 fmt(fo["rps"], " req/s"),
                 f"{s['ratio_to_form']}x",
-                f">=0.5x: {met}",
+                f">={TARGETS['signup_vs_form']}x: {met}",
             )
         )
         rows.append(
@@ -1115,7 +1535,8 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
                 fmt(su["p95_ms"], " ms"),
                 "",
                 "",
-                f"{su['errors']} errors; rows match: {su['rows_match']}",
+                f"<{TARGETS['signup_p95_ms']} ms; {su['errors']} errors; "
+                f"rows match: {su['rows_match']}",
             )
         )
     i = sections["import"]
@@ -1127,9 +1548,21 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
                 fmt(i["rows_per_s"], " rows/s"),
                 fmt(i["floor_copy_rows_per_s"], " rows/s (COPY)"),
                 f"{i['ratio_to_floor']}x",
-                f">=10,000 rows/s: {met}",
+                f">={fmt(TARGETS['import_rows_per_s'])} rows/s, every bad row reported: {met}",
             )
         )
+        spent = i.get("statements_s")
+        if spent:
+            rows.append(
+                (
+                    "   Job time in its writes",
+                    fmt(round(sum(spent.values()), 2), " s"),
+                    f"of {fmt(i['seconds'], ' s')}",
+                    "",
+                    f"UPDATE of known people {spent['update']} s (rollup trigger included),"
+                    f" COPY of new ones {spent['copy_new']} s, commit {spent['commit']} s",
+                )
+            )
         rows.append(
             (
                 "   import-export peer",
@@ -1150,14 +1583,18 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
         )
     e = sections["export"]
     if status_row("5. Export", e):
-        met = "met" if e["met"] else "MISSED"
+        # Results written before the rows/s target have only "met".
+        rows_met = "met" if e.get("rows_met", e["met"]) else "MISSED"
+        ratio_met = "met" if e.get("ratio_met", e["met"]) else "MISSED"
+        rss_met = "met" if e.get("rss_met", e["met"]) else "MISSED"
         rows.append(
             (
                 "5. Export actions CSV",
                 fmt(e["rows_per_s"], " rows/s"),
                 fmt(e["floor_rows_per_s"], " rows/s (COPY TO)"),
                 f"{e['ratio_to_floor']}x",
-                f"{fmt(e['rows'])} rows",
+                f">={fmt(TARGETS['export_rows_per_s'])} rows/s: {rows_met};"
+                f" >={TARGETS['export_floor_ratio']}x: {ratio_met}",
             )
         )
         rows.append(
@@ -1166,7 +1603,7 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
                 fmt(e["rss_peak_growth_mb"], " MB"),
                 "",
                 "",
-                f"<100 MB: {met}",
+                f"<{TARGETS['export_rss_mb']} MB: {rss_met}",
             )
         )
     r = sections["reminders"]
@@ -1178,7 +1615,7 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
                 fmt(r["messages_per_s"], " msg/s"),
                 fmt(r["noop_tasks_per_s"], " no-op tasks/s"),
                 f"{r['ratio_to_noop']}x",
-                f">=0.25x: {met}",
+                f">={TARGETS['reminders_vs_noop']}x, 0 duplicates: {met}",
             )
         )
         rows.append(
@@ -1204,6 +1641,37 @@ def table(results: dict) -> list[tuple[str, str, str, str, str]]:
                         f"{figures['queries']} queries",
                     )
                 )
+    c = sections.get("latency", {"state": "skipped", "reason": "not run"})
+    if status_row("8. Confirmation latency", c):
+        met = "met" if c["met"] else "MISSED"
+        rows.append(
+            (
+                "8. Confirmation email p95",
+                fmt(c.get("p95_s"), " s"),
+                "beat tick: up to 60 s",
+                "",
+                f"<{TARGETS['confirmation_p95_s']:g} s POST to SMTP: {met}",
+            )
+        )
+        rows.append(
+            (
+                "   p50 / from the outbox row",
+                fmt(c.get("p50_s"), " s"),
+                "",
+                "",
+                f"row to SMTP p50 {fmt(c.get('from_row_p50_s'), ' s')}, "
+                f"p95 {fmt(c.get('from_row_p95_s'), ' s')}",
+            )
+        )
+        rows.append(
+            (
+                "   Sign-ups / delivered once",
+                f"{fmt(c['delivered'])}/{fmt(c['signups'])}",
+                "",
+                "",
+                f"{c['rate_per_s']}/s, no beat; {c['errors']} errors, {c['duplicates']} duplicates",
+            )
+        )
     return rows
 
 
@@ -1317,6 +1785,7 @@ def main(argv=None) -> int:
     run("import", section_import, size, ctx)
     run("surge", section_surge, size, ctx)
     run("reminders", section_reminders, size, ctx)
+    run("latency", section_latency, size, ctx)
 
     results["total_seconds"] = round(time.perf_counter() - run_started, 1)
     rows = table(results)

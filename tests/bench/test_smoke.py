@@ -13,7 +13,16 @@ import pytest
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SECTIONS = {"generate", "dashboard", "admin", "export", "import", "surge", "reminders"}
+SECTIONS = {
+    "generate",
+    "dashboard",
+    "admin",
+    "export",
+    "import",
+    "surge",
+    "reminders",
+    "latency",
+}
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("bench")]
 
