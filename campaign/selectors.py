@@ -42,7 +42,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models.functions import Cast, Coalesce, TruncWeek
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -460,7 +460,9 @@ def base(campaign: Campaign, districts: list[District], date_range: DateRange = 
         # Weeks for the series only: the splits are summed over the range.
         .annotate(
             week=Case(
-                When(dimension="all", then=TruncWeek("day", output_field=DateField())),
+                # Cast: inside a CASE, TruncWeek's own conversion to a date
+                # is not applied (PostgreSQL would hand back a timestamp).
+                When(dimension="all", then=Cast(TruncWeek("day"), output_field=DateField())),
                 default=None,
                 output_field=DateField(),
             )
