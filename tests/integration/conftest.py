@@ -377,7 +377,8 @@ class Processes:
         self.running.append(process)
         return process
 
-    def worker(self, name: str = "w1", concurrency: int = 2, **extra_env):
+    def worker(self, name: str = "w1", concurrency: int = 2, queues=None, **extra_env):
+        """A worker on `queues` (default: every queue of this test)."""
         return self._start(
             name,
             [
@@ -386,7 +387,7 @@ class Processes:
                 "core",
                 "worker",
                 "-Q",
-                ",".join(queues_of(self.env["CELERY_QUEUE"])),
+                ",".join(queues or queues_of(self.env["CELERY_QUEUE"])),
                 "-c",
                 str(concurrency),
                 "-n",

@@ -37,7 +37,7 @@ from campaign.models import (
 )
 from campaign.services.scheduling import reminders_on_hearing_saved
 from tests import factories
-from tests.integration.conftest import _MESSAGE_ID, BASE_DIR, CELERY, PYTHON, free_port, wait_for
+from tests.integration.conftest import _MESSAGE_ID, BASE_DIR, PYTHON, free_port, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -89,27 +89,6 @@ def write_import_file(path: Path, rows: int, run: str) -> None:
             writer.writerow(
                 [f"Imp{i}", f"Last{i}", f"imp{i}-{run}@import.example.org", phone, "55063", "en"]
             )
-
-
-def start_worker(integration, name: str, queues: list[str], concurrency: int, **extra_env):
-    command = [
-        CELERY,
-        "-A",
-        "core",
-        "worker",
-        "-Q",
-        ",".join(queues),
-        "-c",
-        str(concurrency),
-        "-n",
-        f"{name}-{uuid.uuid4().hex[:6]}@%h",
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-l",
-        "WARNING",
-    ]
-    return integration._start(name, command, extra_env)
 
 
 def hearings_with_pledgers(campaign) -> list:
@@ -191,12 +170,11 @@ def test_a_large_import_on_the_bulk_worker_does_not_delay_reminders_falling_due(
     smtp.start()
     try:
         email_url = f"smtp://127.0.0.1:{smtp.port}"
-        start_worker(integration, "bulk", [f"{prefix}bulk"], 1, EMAIL_URL=email_url)
-        start_worker(
-            integration,
+        integration.worker("bulk", 1, queues=[f"{prefix}bulk"], EMAIL_URL=email_url)
+        integration.worker(
             "messaging",
-            [env["CELERY_QUEUE"], f"{prefix}email", f"{prefix}sms"],
             2,
+            queues=[env["CELERY_QUEUE"], f"{prefix}email", f"{prefix}sms"],
             EMAIL_URL=email_url,
         )
         # Enqueued by the service, in a process of its own: routed to bulk by
